@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/incident"
+)
+
+const findingCols = `id, key, rule, title, severity, host, file, line, indicator, log_time, fields, state, reason, event_id, created_by, created_at`
+
+func scanFinding(row interface{ Scan(...any) error }) (incident.Finding, error) {
+	var f incident.Finding
+	err := row.Scan(&f.ID, &f.Key, &f.Rule, &f.Title, &f.Severity, &f.Host, &f.File, &f.Line, &f.Indicator, nullTimeCol{&f.LogTime},
+		jsonCol{&f.Fields}, &f.State, &f.Reason, &f.EventID, &f.CreatedBy, timeCol{&f.CreatedAt})
+	return f, err
+}
+
+// AddFindings records a batch of findings, all or none. Each finding's Key
+// makes the call idempotent: a key the incident already holds returns the
+// stored finding with created false. Each new finding lands on the timeline.
+func (s *Store) AddFindings(ctx context.Context, actor, ref string, in []incident.Finding) ([]incident.Finding, []bool, error) {
+	if len(in) > MaxBatch {
+		return nil, nil, &incident.ValidationError{Field: "findings", Reason: fmt.Sprintf("%d items, the limit per call is %d", len(in), MaxBatch)}
+	}
+	now := s.now().UTC()
+	for i := range in {
+		f := &in[i]
+		f.State = orDefault(f.State, incident.FindingNew)
+		f.Severity = orDefault(f.Severity, incident.SeverityMedium)
+		if f.Fields == nil {
+			f.Fields = map[string]string{}
+		}
+		if err := f.Validate(); err != nil {
+			var ve *incident.ValidationError
+			if errors.As(err, &ve) {
+				ve.Field = fmt.Sprintf("findings[%d].%s", i, ve.Field)
+			}
+			return nil, nil, err
+		}
+		f.CreatedBy, f.CreatedAt = actor, now
+	}
+	created := make([]bool, len(in))
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		incID, err := s.incidentID(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		n := 0
+		for i := range in {
+			f := &in[i]
+			existing, err := scanFinding(tx.QueryRowContext(ctx, `SELECT `+findingCols+` FROM findings WHERE incident_id = $1 AND key = $2`, incID, f.Key))
+			if err == nil {
+				*f = existing
+				continue
+			} else if !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("look up finding: %w", err)
+			}
+			ev, err := s.appendEvent(ctx, tx, incID, incident.Event{Kind: incident.KindFinding, Actor: actor, Source: incident.SourceHunt,
+				Text: findingText(*f), OccurredAt: orTime(f.LogTime, now)})
+			if err != nil {
+				return err
+			}
+			f.EventID = ev.ID
+			if err := tx.QueryRowContext(ctx, `INSERT INTO findings (incident_id, key, rule, title, severity, host, file, line, indicator, log_time, fields, state, reason, event_id, created_by, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
+				incID, f.Key, f.Rule, f.Title, f.Severity, f.Host, f.File, f.Line, f.Indicator, fmtTimePtr(f.LogTime), jsonText(f.Fields),
+				f.State, f.Reason, f.EventID, actor, fmtTime(now)).Scan(&f.ID); err != nil {
+				if isUnique(err) {
+					return &incident.ValidationError{Field: fmt.Sprintf("findings[%d].key", i), Reason: "appears twice in this batch"}
+				}
+				return fmt.Errorf("add finding: %w", err)
+			}
+			created[i] = true
+			n++
+		}
+		if n == 0 {
+			return nil
+		}
+		return s.audit(ctx, tx, actor, "finding.add", ref, "", map[string]int{"count": n})
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return in, created, nil
+}
+
+func orTime(t *time.Time, def time.Time) time.Time {
+	if t == nil {
+		return def
+	}
+	return *t
+}
+
+// ListFindings returns a page of an incident's findings.
+func (s *Store) ListFindings(ctx context.Context, ref string, p Page) ([]incident.Finding, error) {
+	id, err := s.incidentID(ctx, s.r, ref)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+findingCols+` FROM findings WHERE incident_id = $1 AND id > $2 ORDER BY id LIMIT $3`, id, p.After, p.limit())
+	if err != nil {
+		return nil, fmt.Errorf("list findings of %s: %w", ref, err)
+	}
+	defer rows.Close()
+	out := []incident.Finding{}
+	for rows.Next() {
+		f, err := scanFinding(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list findings of %s: %w", ref, err)
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// TriageFinding confirms or dismisses a finding; the reason is required and
+// the decision lands on the timeline.
+func (s *Store) TriageFinding(ctx context.Context, actor, ref string, findingID int64, state incident.FindingState, reason string) (incident.Finding, error) {
+	var f incident.Finding
+	if err := firstValid(checkEnumErr("state", state, incident.FindingStates), requiredText("reason", reason)); err != nil {
+		return f, err
+	}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		incID, err := s.incidentID(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		f, err = scanFinding(tx.QueryRowContext(ctx, `SELECT `+findingCols+` FROM findings WHERE id = $1 AND incident_id = $2`, findingID, incID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("finding %d: %w", findingID, ErrNotFound)
+		} else if err != nil {
+			return fmt.Errorf("load finding %d: %w", findingID, err)
+		}
+		f.State, f.Reason = state, reason
+		if _, err := tx.ExecContext(ctx, `UPDATE findings SET state = $1, reason = $2 WHERE id = $3`, state, reason, f.ID); err != nil {
+			return fmt.Errorf("triage finding %d: %w", findingID, err)
+		}
+		if _, err := s.appendEvent(ctx, tx, incID, incident.Event{Kind: incident.KindDecision, Actor: actor,
+			Text:  fmt.Sprintf("Finding %d (%s) %s. Reason: %s", f.ID, f.Title, state, reason),
+			Links: []incident.Link{{Type: "finding", ID: f.ID}}}); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, "finding.triage", ref, fmt.Sprintf("finding/%d", f.ID), map[string]string{"state": string(state), "reason": reason})
+	})
+	return f, err
+}

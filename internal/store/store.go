@@ -1,0 +1,228 @@
+// Package store keeps the incident record in SQLite (embedded, the default)
+// or PostgreSQL (for several replicas), through one concrete *Store on
+// database/sql. The SQL is written once and runs on both; the schema comes
+// from embedded numbered migrations. Every mutation writes a hash-chained
+// audit entry in its own transaction.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Errors callers check with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("already exists")
+	ErrSchema   = errors.New("database schema does not match this binary")
+)
+
+// Dialect is the SQL database behind a Store.
+type Dialect string
+
+// Dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Store is the incident record's storage.
+type Store struct {
+	dialect Dialect
+	w       *sql.DB // writes (SQLite: one connection)
+	r       *sql.DB // reads (PostgreSQL: the same pool)
+	now     func() time.Time
+}
+
+// Options tune Open.
+type Options struct {
+	// Now returns the current time; tests set it. Defaults to time.Now.
+	Now func() time.Time
+	// ReadConns bounds SQLite reader connections (default 4).
+	ReadConns int
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open connects to dsn: a postgres:// URL, or otherwise the path of a SQLite
+// file (created if missing). It does not migrate; see Migrate and CheckSchema.
+func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	s := &Store{now: opt.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if IsPostgres(dsn) {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		db.SetMaxOpenConns(16)
+		db.SetMaxIdleConns(16)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		s.dialect, s.w, s.r = Postgres, db, db
+	} else {
+		// WAL lets readers run beside the one writer; synchronous=FULL makes
+		// every acknowledged commit durable across power loss, not only a crash.
+		base := "file:" + dsn + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)"
+		w, err := sql.Open("sqlite", base+"&_pragma=synchronous(FULL)&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+		}
+		w.SetMaxOpenConns(1)
+		r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+		}
+		n := opt.ReadConns
+		if n <= 0 {
+			n = 4
+		}
+		r.SetMaxOpenConns(n)
+		s.dialect, s.w, s.r = SQLite, w, r
+	}
+	if err := s.w.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", s.dialect, err)
+	}
+	return s, nil
+}
+
+// Dialect reports which database the store uses.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Close releases the database connections.
+func (s *Store) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
+
+// tx runs fn in a write transaction and commits it.
+func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// isUnique reports whether err is a unique-constraint violation.
+func isUnique(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "23505"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// timeFormat is fixed-width so that stored times sort and compare as text.
+const timeFormat = "2006-01-02T15:04:05.000000000Z"
+
+func fmtTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+func fmtTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return fmtTime(*t)
+}
+
+// timeCol scans a stored time into *t.
+type timeCol struct{ t *time.Time }
+
+func (c timeCol) Scan(src any) error {
+	s, err := textOf(src)
+	if err != nil {
+		return err
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return fmt.Errorf("stored time %q: %w", s, err)
+	}
+	*c.t = t.UTC()
+	return nil
+}
+
+// nullTimeCol scans a nullable stored time into *t.
+type nullTimeCol struct{ t **time.Time }
+
+func (c nullTimeCol) Scan(src any) error {
+	if src == nil {
+		*c.t = nil
+		return nil
+	}
+	var t time.Time
+	if err := (timeCol{&t}).Scan(src); err != nil {
+		return err
+	}
+	*c.t = &t
+	return nil
+}
+
+func textOf(src any) (string, error) {
+	switch v := src.(type) {
+	case string:
+		return v, nil
+	case []byte:
+		return string(v), nil
+	}
+	return "", fmt.Errorf("stored value %T is not text", src)
+}
+
+// Page selects a slice of a list: items with an id greater than After, at
+// most Limit of them (default 100, maximum 1000).
+type Page struct {
+	After int64
+	Limit int
+}
+
+func (p Page) limit() int {
+	switch {
+	case p.Limit <= 0:
+		return 100
+	case p.Limit > 1000:
+		return 1000
+	}
+	return p.Limit
+}
+
+// Backup writes a consistent copy of a SQLite database to path while the
+// store keeps serving (VACUUM INTO). PostgreSQL has its own tools.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.dialect != SQLite {
+		return errors.New("backup: use pg_dump for PostgreSQL")
+	}
+	if _, err := s.w.ExecContext(ctx, `VACUUM INTO $1`, path); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
+}
