@@ -3,7 +3,7 @@ package incident
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
+	"strconv"
 	"time"
 )
 
@@ -25,10 +25,14 @@ type AuditEntry struct {
 	Hash     string    `json:"hash"`
 }
 
-// ComputeHash returns the hash the entry should carry: SHA-256 over a
-// canonical JSON encoding of every field but Hash itself.
+// ComputeHash returns the hash the entry should carry: SHA-256 over every
+// field but Hash itself, each written as its decimal length, a colon and its
+// raw bytes, so that no two different entries share an encoding.
 func (e AuditEntry) ComputeHash() string {
-	canon, _ := json.Marshal([]any{e.Seq, e.At.UTC().Format(time.RFC3339Nano), e.Actor, e.Action, e.Incident, e.Target, e.Detail, e.PrevHash})
-	sum := sha256.Sum256(canon)
-	return hex.EncodeToString(sum[:])
+	h := sha256.New()
+	for _, f := range []string{strconv.FormatInt(e.Seq, 10), e.At.UTC().Format(time.RFC3339Nano), e.Actor, e.Action, e.Incident, e.Target, e.Detail, e.PrevHash} {
+		h.Write([]byte(strconv.Itoa(len(f)) + ":"))
+		h.Write([]byte(f))
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

@@ -43,16 +43,16 @@ func TestComputeHashDeterministic(t *testing.T) {
 
 // TestComputeHashStable pins the canonical encoding: stored chains are
 // verified by recomputing hashes, so changing it breaks every existing log.
-// The values were checked independently: SHA-256 of the compact JSON array
-// [seq, at (RFC 3339, UTC, nanoseconds), actor, action, incident, target,
-// detail, prev_hash].
+// The values were checked independently (in Python): SHA-256 over the fields
+// seq, at (RFC 3339, UTC, nanoseconds), actor, action, incident, target,
+// detail, prev_hash, each written as "<byte length>:<bytes>".
 func TestComputeHashStable(t *testing.T) {
-	const want = "92490cd4ae1a384984720371de0b1d45a029f535b628dfc4c56492892af0c31b"
+	const want = "07535eb6aef54afa0869d7b2fb6bda6e4d709a61f400d512371ce4e528241fb0"
 	if got := auditEntry().ComputeHash(); got != want {
 		t.Errorf("ComputeHash() = %q, want %q", got, want)
 	}
 	genesis := AuditEntry{Seq: 1, At: time.Unix(0, 0), Actor: "system", Action: "init", PrevHash: GenesisHash}
-	const wantGenesis = "004dcfa873fd0c013260aee540ef6ba35986072d7ec1f8350e66fb11250a5f1d"
+	const wantGenesis = "b412ed881c9b1c73a575751d7408622c66198ee59cb15a641dd06c15905b9586"
 	if got := genesis.ComputeHash(); got != wantGenesis {
 		t.Errorf("ComputeHash() of %+v = %q, want %q", genesis, got, wantGenesis)
 	}

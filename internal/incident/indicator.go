@@ -25,6 +25,9 @@ func NormalizeIndicator(t IndicatorType, value string) (string, error) {
 		if t == IndIPv4 && !a.Is4() {
 			return "", fmt.Errorf("%q is not an IPv4 address", v)
 		}
+		if a.Zone() != "" {
+			return "", fmt.Errorf("%q carries a zone, which is local to one host", v)
+		}
 		if t == IndIPv6 && (!a.Is6() || a.Is4In6()) {
 			return "", fmt.Errorf("%q is not an IPv6 address", v)
 		}
@@ -36,6 +39,11 @@ func NormalizeIndicator(t IndicatorType, value string) (string, error) {
 		}
 		return p.Masked().String(), nil
 	case IndDomain:
+		for i := 0; i < len(v); i++ {
+			if v[i] >= 0x80 {
+				return "", fmt.Errorf("%q is not an ASCII domain name (write internationalised names in punycode)", v)
+			}
+		}
 		d := strings.TrimSuffix(strings.ToLower(v), ".")
 		if len(d) > 253 || !strings.Contains(d, ".") {
 			return "", fmt.Errorf("%q is not a domain name", v)
@@ -60,6 +68,9 @@ func NormalizeIndicator(t IndicatorType, value string) (string, error) {
 	case IndURLPath:
 		if !strings.HasPrefix(v, "/") {
 			return "", fmt.Errorf("%q is not a URL path (it must start with /)", v)
+		}
+		if strings.ContainsAny(v, "\r\n") {
+			return "", fmt.Errorf("contains a line break")
 		}
 		return v, nil
 	case IndSHA256, IndSHA1, IndMD5:

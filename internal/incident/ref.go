@@ -19,8 +19,8 @@ func ParseRef(ref string) (year, n int, err error) {
 	}
 	year, _ = strconv.Atoi(m[1])
 	n, _ = strconv.Atoi(m[2])
-	if n == 0 {
-		return 0, 0, fmt.Errorf("%q is not an incident reference: numbers start at 1", ref)
+	if n == 0 || year == 0 || FormatRef(year, n) != ref {
+		return 0, 0, fmt.Errorf("%q is not an incident reference: want the form INC-2026-0001", ref)
 	}
 	return year, n, nil
 }

@@ -108,3 +108,9 @@ func (s *Store) AuditEntries(ctx context.Context, p Page) ([]incident.AuditEntry
 	}
 	return out, rows.Err()
 }
+
+// Audit records an action that changes nothing else, such as a guest reading
+// an incident, as its own audit entry.
+func (s *Store) Audit(ctx context.Context, actor, action, ref, target string, detail any) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.audit(ctx, tx, actor, action, ref, target, detail) })
+}

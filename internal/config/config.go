@@ -1,0 +1,205 @@
+// Package config is Firebreak's typed configuration: defaults, then
+// FIREBREAK_* environment variables, then command-line flags (applied by
+// package cli). Secrets redact themselves when printed.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the server's configuration.
+type Config struct {
+	Addr              string        // console and API listener
+	PublicAddr        string        // public status page listener (may be empty)
+	Data              string        // data directory: SQLite file and evidence
+	DB                Secret        // postgres:// DSN; empty means SQLite under Data
+	Demo              bool          // load the demo incident
+	AdminPassword     Secret        // the first admin's password; random when empty
+	LogLevel          string        // debug, info, warn, error
+	LogFormat         string        // text or json
+	MaxEvidence       int64         // bytes per upload
+	PasswordMemoryKiB uint32        // argon2id memory cost
+	SessionTTL        time.Duration // browser session lifetime
+	SecureCookies     bool          // mark cookies Secure (behind TLS)
+	ShutdownTimeout   time.Duration
+}
+
+// Default returns the defaults.
+func Default() Config {
+	return Config{
+		Addr:              "127.0.0.1:8080",
+		Data:              "./data",
+		LogLevel:          "info",
+		LogFormat:         "text",
+		MaxEvidence:       512 << 20,
+		PasswordMemoryKiB: 64 << 10,
+		SessionTTL:        12 * time.Hour,
+		ShutdownTimeout:   10 * time.Second,
+	}
+}
+
+// Secret is a string that prints as "[redacted]".
+type Secret string
+
+// String redacts the secret.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// RedactDSN returns a DSN with its password replaced, for logs.
+func RedactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "redacted")
+	}
+	return u.String()
+}
+
+// SQLitePath is where the SQLite database lives in the data directory.
+func (c Config) SQLitePath() string { return filepath.Join(c.Data, "firebreak.db") }
+
+// EvidenceDir is where evidence files live.
+func (c Config) EvidenceDir() string { return filepath.Join(c.Data, "evidence") }
+
+// DSN is what store.Open takes: the PostgreSQL DSN, or the SQLite file.
+func (c Config) DSN() string {
+	if c.DB != "" {
+		return string(c.DB)
+	}
+	return c.SQLitePath()
+}
+
+// Flags registers the server's flags on fs, writing into c. Call after
+// ApplyEnv so that flags win over the environment.
+func (c *Config) Flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", c.Addr, "console and API listen address (env FIREBREAK_ADDR)")
+	fs.StringVar(&c.PublicAddr, "public-addr", c.PublicAddr, "public status page listen address (env FIREBREAK_PUBLIC_ADDR)")
+	c.StoreFlags(fs)
+	fs.BoolVar(&c.Demo, "demo", c.Demo, "load the demo incident (env FIREBREAK_DEMO)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env FIREBREAK_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (env FIREBREAK_LOG_FORMAT)")
+}
+
+// StoreFlags registers only --data and --db.
+func (c *Config) StoreFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Data, "data", c.Data, "data directory (env FIREBREAK_DATA)")
+	fs.Func("db", "postgres://… DSN; default: SQLite in the data directory (env FIREBREAK_DB)", func(v string) error {
+		c.DB = Secret(v)
+		return nil
+	})
+}
+
+// ApplyEnv reads FIREBREAK_* variables through getenv.
+func (c *Config) ApplyEnv(getenv func(string) string) error {
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	str("FIREBREAK_ADDR", &c.Addr)
+	str("FIREBREAK_PUBLIC_ADDR", &c.PublicAddr)
+	str("FIREBREAK_DATA", &c.Data)
+	str("FIREBREAK_LOG_LEVEL", &c.LogLevel)
+	str("FIREBREAK_LOG_FORMAT", &c.LogFormat)
+	if v := getenv("FIREBREAK_DB"); v != "" {
+		c.DB = Secret(v)
+	}
+	if v := getenv("FIREBREAK_ADMIN_PASSWORD"); v != "" {
+		c.AdminPassword = Secret(v)
+	}
+	var errs []error
+	boolean := func(name string, dst *bool) {
+		if v := getenv(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: want true or false", name, v))
+			}
+			*dst = b
+		}
+	}
+	boolean("FIREBREAK_DEMO", &c.Demo)
+	boolean("FIREBREAK_SECURE_COOKIES", &c.SecureCookies)
+	if v := getenv("FIREBREAK_MAX_EVIDENCE_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("FIREBREAK_MAX_EVIDENCE_BYTES=%q: want a number of bytes", v))
+		}
+		c.MaxEvidence = n
+	}
+	if v := getenv("FIREBREAK_PASSWORD_MEMORY_KIB"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("FIREBREAK_PASSWORD_MEMORY_KIB=%q: want a number of KiB", v))
+		}
+		c.PasswordMemoryKiB = uint32(n)
+	}
+	if v := getenv("FIREBREAK_SESSION_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("FIREBREAK_SESSION_TTL=%q: want a duration such as 12h", v))
+		}
+		c.SessionTTL = d
+	}
+	return errors.Join(errs...)
+}
+
+// Validate checks the configuration as a whole.
+func (c Config) Validate() error {
+	var errs []error
+	for name, addr := range map[string]string{"addr": c.Addr, "public-addr": c.PublicAddr} {
+		if addr == "" && name == "public-addr" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			errs = append(errs, fmt.Errorf("--%s %q: want host:port", name, addr))
+		}
+	}
+	if c.DB != "" && !strings.HasPrefix(string(c.DB), "postgres://") && !strings.HasPrefix(string(c.DB), "postgresql://") {
+		errs = append(errs, errors.New("--db: want a postgres:// DSN (SQLite lives in --data)"))
+	}
+	if c.DB == "" && c.Data == "" {
+		errs = append(errs, errors.New("--data: a data directory is required"))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("--log-format %q: want text or json", c.LogFormat))
+	}
+	if c.MaxEvidence <= 0 {
+		errs = append(errs, errors.New("FIREBREAK_MAX_EVIDENCE_BYTES must be positive"))
+	}
+	if c.PasswordMemoryKiB < 8 {
+		errs = append(errs, errors.New("FIREBREAK_PASSWORD_MEMORY_KIB must be at least 8"))
+	}
+	if c.SessionTTL < time.Minute {
+		errs = append(errs, errors.New("FIREBREAK_SESSION_TTL must be at least 1m"))
+	}
+	return errors.Join(errs...)
+}
+
+// Dump returns the configuration as "key = value" lines, secrets redacted.
+func (c Config) Dump() string {
+	db := ""
+	if c.DB != "" {
+		db = RedactDSN(string(c.DB))
+	}
+	return fmt.Sprintf("addr = %s\npublic_addr = %s\ndata = %s\ndb = %s\ndemo = %t\nadmin_password = %s\nlog_level = %s\nlog_format = %s\nmax_evidence_bytes = %d\npassword_memory_kib = %d\nsession_ttl = %s\nsecure_cookies = %t\n",
+		c.Addr, c.PublicAddr, c.Data, db, c.Demo, c.AdminPassword, c.LogLevel, c.LogFormat, c.MaxEvidence, c.PasswordMemoryKiB, c.SessionTTL, c.SecureCookies)
+}

@@ -1,0 +1,150 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/auth"
+)
+
+// handlerFunc handles one request for a known caller (nil on public routes).
+type handlerFunc func(w http.ResponseWriter, r *http.Request, c *caller) error
+
+// route is one entry of the route table.
+type route struct {
+	Method string
+	Path   string
+	Perm   auth.Permission
+	h      handlerFunc
+}
+
+// scoped reports whether the route names one incident, so that guests may
+// call it only for incidents in their scope.
+func (r route) scoped() bool { return strings.Contains(r.Path, "{ref}") }
+
+// api reports whether the route speaks JSON (errors included).
+func (r route) api() bool { return strings.HasPrefix(r.Path, "/api/") }
+
+// routeTable lists every route and who may call it. Anything not listed is 404.
+func (s *Server) routeTable() []route {
+	const inc = "/api/v1/incidents/{ref}"
+	return []route{
+		// Operations.
+		{"GET", "/healthz", auth.Public, s.healthz},
+		{"GET", "/readyz", auth.Public, s.readyz},
+		{"GET", "/metrics", auth.Public, s.serveMetrics},
+		{"GET", "/api/v1/openapi.json", auth.Public, s.openAPI},
+
+		// Who am I; tokens for scripts and agents.
+		{"GET", "/api/v1/me", auth.Authenticated, s.me},
+		{"POST", "/api/v1/tokens", auth.Authenticated, s.createToken},
+
+		// The record.
+		{"GET", "/api/v1/incidents", auth.IncidentRead, s.listIncidents},
+		{"POST", "/api/v1/incidents", auth.IncidentCreate, s.createIncident},
+		{"GET", inc, auth.IncidentRead, s.getIncident},
+		{"PATCH", inc, auth.IncidentUpdate, s.patchIncident},
+		{"GET", inc + "/events", auth.IncidentRead, s.listEvents},
+		{"POST", inc + "/events", auth.EventWrite, s.appendEvent},
+		{"GET", inc + "/tasks", auth.IncidentRead, s.listTasks},
+		{"POST", inc + "/tasks", auth.TaskWrite, s.createTask},
+		{"PATCH", inc + "/tasks/{id}", auth.TaskWrite, s.patchTask},
+		{"GET", inc + "/assets", auth.IncidentRead, s.listAssets},
+		{"POST", inc + "/assets", auth.AssetWrite, s.createAsset},
+		{"PATCH", inc + "/assets/{id}", auth.AssetWrite, s.patchAsset},
+		{"POST", inc + "/assets/{id}/operational", auth.AssetOperate, s.setOperational},
+		{"GET", inc + "/services", auth.IncidentRead, s.listServices},
+		{"POST", inc + "/services", auth.ServiceWrite, s.createService},
+		{"PATCH", inc + "/services/{id}", auth.ServiceWrite, s.patchService},
+		{"GET", inc + "/blast-radius", auth.IncidentRead, s.blastRadius},
+		{"GET", inc + "/indicators", auth.IncidentRead, s.listIndicators},
+		{"POST", inc + "/indicators", auth.IndicatorWrite, s.addIndicators},
+		{"GET", inc + "/findings", auth.IncidentRead, s.listFindings},
+		{"POST", inc + "/findings", auth.FindingWrite, s.addFindings},
+		{"POST", inc + "/findings/{id}/triage", auth.FindingWrite, s.triageFinding},
+		{"GET", inc + "/evidence", auth.EvidenceRead, s.listEvidence},
+		{"POST", inc + "/evidence", auth.EvidenceWrite, s.uploadEvidence},
+		{"GET", inc + "/evidence/{id}", auth.EvidenceRead, s.getEvidence},
+		{"GET", inc + "/evidence/{id}/content", auth.EvidenceRead, s.downloadEvidence},
+		{"POST", inc + "/evidence/{id}/custody", auth.EvidenceWrite, s.addCustody},
+
+		// Administration.
+		{"GET", "/api/v1/users", auth.UserAdmin, s.listUsers},
+		{"POST", "/api/v1/users", auth.UserAdmin, s.createUser},
+		{"PATCH", "/api/v1/users/{id}", auth.UserAdmin, s.patchUser},
+		{"GET", "/api/v1/audit", auth.AuditRead, s.listAudit},
+
+		// Console.
+		{"GET", "/login", auth.Public, s.loginPage},
+		{"POST", "/login", auth.Public, s.login},
+		{"POST", "/logout", auth.Authenticated, s.logout},
+		{"GET", "/static/{file}", auth.Public, s.static},
+		{"GET", "/{$}", auth.IncidentRead, s.incidentsPage},
+		{"GET", "/incidents/{ref}", auth.IncidentRead, s.incidentPage},
+	}
+}
+
+// wrap applies the route's access rule, then runs its handler, counts it
+// and turns a returned error into a response.
+func (s *Server) wrap(rt route) http.Handler {
+	label := rt.Method + " " + rt.Path
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: 200}
+		err := s.serve(sw, r, rt)
+		if err != nil {
+			s.writeError(sw, r, strings.HasPrefix(r.URL.Path, "/api/"), err)
+		}
+		s.metrics.observe(label, sw.status, time.Since(start))
+	})
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) error {
+	if rt.Perm == auth.Public {
+		c, _ := s.identify(r) // public routes may still want to know
+		return rt.h(w, r, c)
+	}
+	c, err := s.identify(r)
+	if err != nil {
+		return err
+	}
+	if c == nil {
+		return errUnauthenticated("sign in or send 'Authorization: Bearer <token>'")
+	}
+	if !auth.Can(c.user.Role, rt.Perm) {
+		return errForbidden("your role (" + string(c.user.Role) + ") may not do this (" + string(rt.Perm) + ")")
+	}
+	if rt.scoped() && auth.Scoped(c.user.Role) {
+		ref := r.PathValue("ref")
+		// A guest learns nothing about incidents outside their scope, not even that they exist.
+		if !slices.Contains(c.user.Incidents, ref) {
+			return errNotFound("incident " + ref + ": not found")
+		}
+		if r.Method == http.MethodGet {
+			// What outside experts read is audited.
+			if err := s.st.Audit(r.Context(), c.user.Name, "guest.read", ref, r.URL.Path, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return rt.h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, c)), c)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return errNotFound("no such page: " + r.URL.Path)
+}
