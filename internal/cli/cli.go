@@ -236,4 +236,3 @@ func configCmd(args []string, env Env) error {
 	fmt.Fprint(env.Stdout, c.Dump())
 	return nil
 }
-

@@ -479,16 +479,16 @@ func (s *Server) listFindings(w http.ResponseWriter, r *http.Request, _ *caller)
 }
 
 type findingIn struct {
-	Key       string                `json:"key"`
-	Rule      string                `json:"rule"`
-	Title     string                `json:"title"`
-	Severity  incident.Severity     `json:"severity"`
-	Host      string                `json:"host"`
-	File      string                `json:"file"`
-	Line      int64                 `json:"line"`
-	Indicator string                `json:"indicator"`
-	LogTime   *time.Time            `json:"log_time"`
-	Fields    map[string]string     `json:"fields"`
+	Key       string            `json:"key"`
+	Rule      string            `json:"rule"`
+	Title     string            `json:"title"`
+	Severity  incident.Severity `json:"severity"`
+	Host      string            `json:"host"`
+	File      string            `json:"file"`
+	Line      int64             `json:"line"`
+	Indicator string            `json:"indicator"`
+	LogTime   *time.Time        `json:"log_time"`
+	Fields    map[string]string `json:"fields"`
 }
 
 // addFindings takes {"findings":[…]}, idempotent on each finding's key.

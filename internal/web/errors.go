@@ -24,9 +24,11 @@ func (e *apiError) Error() string { return e.message }
 func errBadRequest(code, format string, a ...any) error {
 	return &apiError{http.StatusBadRequest, code, fmt.Sprintf(format, a...)}
 }
-func errUnauthenticated(msg string) error { return &apiError{http.StatusUnauthorized, "unauthenticated", msg} }
-func errForbidden(msg string) error       { return &apiError{http.StatusForbidden, "forbidden", msg} }
-func errNotFound(msg string) error        { return &apiError{http.StatusNotFound, "not_found", msg} }
+func errUnauthenticated(msg string) error {
+	return &apiError{http.StatusUnauthorized, "unauthenticated", msg}
+}
+func errForbidden(msg string) error { return &apiError{http.StatusForbidden, "forbidden", msg} }
+func errNotFound(msg string) error  { return &apiError{http.StatusNotFound, "not_found", msg} }
 
 // classify maps an error to what the client is told. Errors it does not
 // know are internal: the client gets a generic message, the log the cause.

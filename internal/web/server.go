@@ -19,10 +19,10 @@ import (
 
 // Options configure a Server.
 type Options struct {
-	Store  *store.Store
-	Blobs  store.Blobs
-	Log    *slog.Logger
-	Now    func() time.Time
+	Store *store.Store
+	Blobs store.Blobs
+	Log   *slog.Logger
+	Now   func() time.Time
 	// Passwords are hashed with these argon2id parameters.
 	Passwords auth.Params
 	// MaxBody bounds JSON request bodies (default 1 MiB).
