@@ -176,3 +176,12 @@ type Token struct {
 	CreatedAt time.Time  `json:"created_at"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
+
+// AwareAt returns when the organisation became aware of the incident, the
+// anchor most clocks run from, or nil when nobody has set it.
+func (in Incident) AwareAt() *time.Time {
+	if s, ok := in.Anchors[AnchorAware]; ok {
+		return &s.At
+	}
+	return nil
+}

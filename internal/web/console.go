@@ -7,10 +7,12 @@ import (
 	"encoding/hex"
 	"html/template"
 	"io/fs"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,7 +48,7 @@ var assets = func() map[string]string {
 
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"asset": func(name string) string { return assets[name] },
-	"when":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"when":  func(t any) string { return formatWhen(t) },
 }).ParseFS(templateFS, "templates/*.html"))
 
 type pageData struct {
@@ -134,7 +136,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *caller) error 
 	now := s.now()
 	for _, key := range []string{"ip:" + clientIP(r), "user:" + name} {
 		if ok, wait := s.logins.Allow(key, now); !ok {
-			w.Header().Set("Retry-After", wait.Round(time.Second).String())
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds())))) // delay-seconds (RFC 9110)
 			d.Error = "Too many failed attempts. Try again in " + wait.Round(time.Minute).String() + "."
 			return s.render(w, http.StatusTooManyRequests, "login.html", nil, "Sign in", d)
 		}
@@ -237,3 +239,15 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request, c *caller)
 }
 
 func isNotFound(err error) bool { return classify(err).status == http.StatusNotFound }
+
+func formatWhen(v any) string {
+	switch t := v.(type) {
+	case time.Time:
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	case *time.Time:
+		if t != nil {
+			return t.UTC().Format("2006-01-02 15:04 UTC")
+		}
+	}
+	return ""
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"strings"
@@ -40,7 +41,9 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request, c *calle
 			if got {
 				return errBadRequest("bad_upload", "send one 'file' part per upload")
 			}
-			ev.Name = part.FileName()
+			// The name exactly as sent: Part.FileName applies filepath.Base,
+			// which would quietly accept "../../etc/passwd" as "passwd".
+			ev.Name = rawFileName(part)
 			if err := incident.CheckEvidenceName(ev.Name); err != nil {
 				return err
 			}
@@ -75,6 +78,15 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request, c *calle
 	}
 	writeJSON(w, http.StatusCreated, created)
 	return nil
+}
+
+// rawFileName returns the filename parameter of a part's Content-Disposition, unaltered.
+func rawFileName(p *multipart.Part) string {
+	_, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
+	if err != nil {
+		return ""
+	}
+	return params["filename"]
 }
 
 func uploadError(err error) error {
