@@ -36,5 +36,5 @@ if [ -n "$PG" ]; then
   psql "$PG" -qc "CREATE SCHEMA $schema" >/dev/null
   sep='?'; case "$PG" in *\?*) sep='&';; esac
   run postgres --db "$PG${sep}search_path=$schema"
-  psql "$PG" -qc "DROP SCHEMA $schema CASCADE" >/dev/null
+  psql "$PG" -qc "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1
 fi

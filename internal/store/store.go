@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -41,6 +42,11 @@ type Store struct {
 	w       *sql.DB // writes (SQLite: one connection)
 	r       *sql.DB // reads (PostgreSQL: the same pool)
 	now     func() time.Time
+
+	queue   chan *txReq
+	closed  chan struct{}
+	stopped chan struct{}
+	once    sync.Once
 }
 
 // Options tune Open.
@@ -93,6 +99,8 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		r.SetMaxOpenConns(n)
 		s.dialect, s.w, s.r = SQLite, w, r
 	}
+	s.queue, s.closed, s.stopped = make(chan *txReq), make(chan struct{}), make(chan struct{})
+	go s.committer()
 	if err := s.w.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", s.dialect, err)
@@ -105,6 +113,8 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 
 // Close releases the database connections.
 func (s *Store) Close() error {
+	s.once.Do(func() { close(s.closed) })
+	<-s.stopped
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
@@ -115,8 +125,115 @@ func (s *Store) Close() error {
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
 
-// tx runs fn in a write transaction and commits it.
+// tx runs fn in a write transaction and returns once it is committed.
+//
+// Writes are group-committed: one goroutine takes every transaction waiting
+// at that moment (up to maxBatch), runs each inside its own SAVEPOINT in one
+// database transaction, and commits once. A function that fails is rolled
+// back to its savepoint alone. So concurrent writers share one fsync instead
+// of paying one each, and every caller still hears back only after its
+// write is durable.
 func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	req := &txReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.queue <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.closed:
+		return errors.New("store is closed")
+	}
+	return <-req.done
+}
+
+type txReq struct {
+	ctx  context.Context
+	fn   func(tx *sql.Tx) error
+	done chan error
+	err  error
+}
+
+const maxBatch = 128
+
+// committer runs write transactions in batches until the store closes.
+func (s *Store) committer() {
+	defer close(s.stopped)
+	for {
+		var first *txReq
+		select {
+		case first = <-s.queue:
+		case <-s.closed:
+			return
+		}
+		batch := []*txReq{first}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-s.queue:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		s.commitBatch(batch)
+	}
+}
+
+func (s *Store) commitBatch(batch []*txReq) {
+	finish := func(err error) {
+		for _, r := range batch {
+			if err != nil {
+				r.done <- err
+			} else {
+				r.done <- r.err
+			}
+		}
+	}
+	if len(batch) == 1 {
+		// No savepoint needed for a batch of one.
+		finish(s.runTx(batch[0].ctx, batch[0].fn))
+		return
+	}
+	ctx := context.Background()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		finish(fmt.Errorf("begin: %w", err))
+		return
+	}
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT w`); err != nil {
+			_ = tx.Rollback()
+			finish(fmt.Errorf("savepoint: %w", err))
+			return
+		}
+		if r.err = r.fn(tx); r.err != nil {
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT w`); err != nil {
+				_ = tx.Rollback()
+				finish(fmt.Errorf("roll back to savepoint: %w", err))
+				return
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT w`); err != nil {
+			_ = tx.Rollback()
+			finish(fmt.Errorf("release savepoint: %w", err))
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		finish(fmt.Errorf("commit: %w", err))
+		return
+	}
+	finish(nil)
+}
+
+// runTx runs fn in a transaction of its own.
+func (s *Store) runTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
