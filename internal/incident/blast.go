@@ -58,7 +58,7 @@ func BlastRadius(assets []Asset, services []Service, takeDown []int64) Blast {
 	for _, a := range assets {
 		assetByID[a.ID] = a
 	}
-	var res Blast
+	res := Blast{Assets: []int64{}, Impacts: []Impact{}}
 	base := map[int64]bool{}
 	down := map[int64]bool{}
 	for _, a := range assets {

@@ -380,6 +380,13 @@ func TestBlastRadius(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
+		// Empty lists are empty, never nil, so that JSON says [] and not null.
+		if tt.want.Assets == nil {
+			tt.want.Assets = []int64{}
+		}
+		if tt.want.Impacts == nil {
+			tt.want.Impacts = []Impact{}
+		}
 		t.Run(tt.name, func(t *testing.T) {
 			got := BlastRadius(tt.assets, tt.services, tt.takeDown)
 			if !reflect.DeepEqual(got, tt.want) {

@@ -52,27 +52,30 @@ func (s *Store) AddFindings(ctx context.Context, actor, ref string, in []inciden
 		n := 0
 		for i := range in {
 			f := &in[i]
-			existing, err := scanFinding(tx.QueryRowContext(ctx, `SELECT `+findingCols+` FROM findings WHERE incident_id = $1 AND key = $2`, incID, f.Key))
-			if err == nil {
+			// Insert first: a key already stored (by an earlier call, earlier
+			// in this batch, or another replica) conflicts and is returned as is.
+			err := tx.QueryRowContext(ctx, `INSERT INTO findings (incident_id, key, rule, title, severity, host, file, line, indicator, log_time, fields, state, reason, event_id, created_by, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $15) ON CONFLICT (incident_id, key) DO NOTHING RETURNING id`,
+				incID, f.Key, f.Rule, f.Title, f.Severity, f.Host, f.File, f.Line, f.Indicator, fmtTimePtr(f.LogTime), jsonText(f.Fields),
+				f.State, f.Reason, actor, fmtTime(now)).Scan(&f.ID)
+			if errors.Is(err, sql.ErrNoRows) {
+				existing, err := scanFinding(tx.QueryRowContext(ctx, `SELECT `+findingCols+` FROM findings WHERE incident_id = $1 AND key = $2`, incID, f.Key))
+				if err != nil {
+					return fmt.Errorf("load existing finding: %w", err)
+				}
 				*f = existing
 				continue
-			} else if !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("look up finding: %w", err)
+			} else if err != nil {
+				return fmt.Errorf("add finding: %w", err)
 			}
 			ev, err := s.appendEvent(ctx, tx, incID, incident.Event{Kind: incident.KindFinding, Actor: actor, Source: incident.SourceHunt,
-				Text: findingText(*f), OccurredAt: orTime(f.LogTime, now)})
+				Text: findingText(*f), OccurredAt: orTime(f.LogTime, now), Links: []incident.Link{{Type: "finding", ID: f.ID}}})
 			if err != nil {
 				return err
 			}
 			f.EventID = ev.ID
-			if err := tx.QueryRowContext(ctx, `INSERT INTO findings (incident_id, key, rule, title, severity, host, file, line, indicator, log_time, fields, state, reason, event_id, created_by, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
-				incID, f.Key, f.Rule, f.Title, f.Severity, f.Host, f.File, f.Line, f.Indicator, fmtTimePtr(f.LogTime), jsonText(f.Fields),
-				f.State, f.Reason, f.EventID, actor, fmtTime(now)).Scan(&f.ID); err != nil {
-				if isUnique(err) {
-					return &incident.ValidationError{Field: fmt.Sprintf("findings[%d].key", i), Reason: "appears twice in this batch"}
-				}
-				return fmt.Errorf("add finding: %w", err)
+			if _, err := tx.ExecContext(ctx, `UPDATE findings SET event_id = $1 WHERE id = $2`, ev.ID, f.ID); err != nil {
+				return fmt.Errorf("link finding to its event: %w", err)
 			}
 			created[i] = true
 			n++

@@ -117,6 +117,7 @@ func scanIncident(row interface{ Scan(...any) error }) (incident.Incident, error
 	var in incident.Incident
 	err := row.Scan(&in.ID, &in.Ref, &in.Title, &in.Summary, &in.Severity, &in.Phase, &in.TLP, &in.CreatedBy,
 		timeCol{&in.CreatedAt}, timeCol{&in.UpdatedAt})
+	in.Anchors = map[incident.Anchor]incident.AnchorSetting{}
 	return in, err
 }
 

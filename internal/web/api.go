@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -114,6 +115,9 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request, c *caller
 		return err
 	}
 	f := store.IncidentFilter{Page: p, Phase: incident.Phase(r.URL.Query().Get("phase"))}
+	if f.Phase != "" && !slices.Contains(incident.Phases, f.Phase) {
+		return errBadRequest("bad_parameter", "phase=%q: want one of %v", f.Phase, incident.Phases)
+	}
 	if auth.Scoped(c.user.Role) {
 		f.Refs = c.user.Incidents
 		if f.Refs == nil {
@@ -195,6 +199,12 @@ func (s *Server) appendEvent(w http.ResponseWriter, r *http.Request, c *caller) 
 	}
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
+	}
+	if in.Kind == incident.KindPhaseChange {
+		return &incident.ValidationError{Field: "kind", Reason: "phase changes are recorded by PATCH /api/v1/incidents/{ref} with a new phase"}
+	}
+	if in.Source == incident.SourceSystem {
+		return &incident.ValidationError{Field: "source", Reason: "\"system\" is reserved for events the server writes itself"}
 	}
 	e, err := s.st.AppendEvent(r.Context(), c.user.Name, r.PathValue("ref"), incident.Event{Kind: in.Kind, Text: in.Text,
 		OccurredAt: in.OccurredAt, Source: in.Source, Visibility: in.Visibility, Corrects: in.Corrects, Links: in.Links})
@@ -434,7 +444,7 @@ func (s *Server) addIndicators(w http.ResponseWriter, r *http.Request, c *caller
 		return err
 	}
 	if len(in.Indicators) == 0 {
-		return errBadRequest("invalid", "indicators: at least one is required")
+		return &incident.ValidationError{Field: "indicators", Reason: "at least one is required"}
 	}
 	batch := make([]incident.Indicator, len(in.Indicators))
 	for i, x := range in.Indicators {
@@ -500,7 +510,7 @@ func (s *Server) addFindings(w http.ResponseWriter, r *http.Request, c *caller) 
 		return err
 	}
 	if len(in.Findings) == 0 {
-		return errBadRequest("invalid", "findings: at least one is required")
+		return &incident.ValidationError{Field: "findings", Reason: "at least one is required"}
 	}
 	batch := make([]incident.Finding, len(in.Findings))
 	for i, x := range in.Findings {

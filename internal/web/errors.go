@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 
@@ -82,7 +83,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // fields, trailing data and bodies over the limit, with a message that says
 // where and why.
 func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
 		return &apiError{http.StatusUnsupportedMediaType, "unsupported_media_type", fmt.Sprintf("body must be application/json, not %q", ct)}
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.opt.MaxBody))
@@ -123,4 +124,9 @@ func jsonError(err error, limit int64) error {
 		return err
 	}
 	return errBadRequest("malformed_json", "body: %v", err)
+}
+
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/json"
 }

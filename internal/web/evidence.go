@@ -1,6 +1,8 @@
 package web
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -97,7 +99,8 @@ func uploadError(err error) error {
 	if ae := classify(err); ae.status != http.StatusInternalServerError {
 		return ae
 	}
-	if strings.Contains(err.Error(), "multipart") {
+	// A body that ends inside a part is the client's doing, not ours.
+	if errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "multipart") {
 		return errBadRequest("bad_upload", "malformed multipart body: %v", err)
 	}
 	return err
@@ -149,12 +152,16 @@ func (s *Server) downloadEvidence(w http.ResponseWriter, r *http.Request, c *cal
 		return fmt.Errorf("open evidence %d: %w", id, err)
 	}
 	defer f.Close()
-	if err := s.st.AddCustody(r.Context(), c.user.Name, ref, id, "downloaded", "via API"); err != nil {
-		return err
+	if r.Method == http.MethodGet { // a HEAD transfers nothing
+		if err := s.st.AddCustody(r.Context(), c.user.Name, ref, id, "downloaded", "via API"); err != nil {
+			return err
+		}
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": ev.Name}))
-	w.Header().Set("Digest", "sha-256="+ev.SHA256)
+	if raw, err := hex.DecodeString(ev.SHA256); err == nil {
+		w.Header().Set("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(raw)+":") // RFC 9530
+	}
 	http.ServeContent(w, r, "", ev.CreatedAt, f)
 	return nil
 }

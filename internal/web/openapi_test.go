@@ -578,11 +578,21 @@ func (d openAPI) sample(schema map[string]any) any {
 	case "boolean":
 		return false
 	case "array":
+		if items := asMap(schema["items"]); items != nil {
+			return []any{d.sample(items)}
+		}
 		return []any{}
 	case "object":
 		out := map[string]any{}
 		for k, p := range asMap(schema["properties"]) {
 			out[k] = d.sample(asMap(p))
+		}
+		if ap := asMap(schema["additionalProperties"]); ap != nil {
+			key := "sample"
+			if names := asSlice(d.resolve(asMap(schema["propertyNames"]))["enum"]); len(names) > 0 {
+				key = fmt.Sprint(names[0])
+			}
+			out[key] = d.sample(ap)
 		}
 		return out
 	}
@@ -603,6 +613,7 @@ func TestOpenAPIRequestBodiesAccepted(t *testing.T) {
 			continue
 		}
 		t.Run(rt.Method+" "+rt.Path, func(t *testing.T) {
+			defer f.reportTo(t)()
 			body, _ := json.Marshal(doc.sample(asMap(js["schema"])))
 			req := f.routeRequest(rt, "admin", f.A)
 			req2 := f.newRequest("admin", req.Method, req.URL.RequestURI(), body, "application/json")

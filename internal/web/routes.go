@@ -123,7 +123,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) error {
 		if !slices.Contains(c.user.Incidents, ref) {
 			return errNotFound("incident " + ref + ": not found")
 		}
-		if r.Method == http.MethodGet {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
 			// What outside experts read is audited.
 			if err := s.st.Audit(r.Context(), c.user.Name, "guest.read", ref, r.URL.Path, nil); err != nil {
 				return err

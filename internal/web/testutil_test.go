@@ -40,7 +40,7 @@ type testUser struct {
 
 // testIncident is a fixture incident and one item of each kind on it.
 type testIncident struct {
-	Ref                                                      string
+	Ref                                                       string
 	Asset, Service, Task, Finding, Indicator, Evidence, Event int64
 }
 
@@ -60,6 +60,8 @@ type fixture struct {
 	login incident.User
 	A, B  testIncident
 	seq   int
+	// static is a static asset's URL as linked from the pages.
+	static string
 }
 
 // newFixture builds a fixture; edit adjusts the server's options.
@@ -98,6 +100,14 @@ func newFixture(t *testing.T, edit ...func(*Options)) *fixture {
 	f.target = f.makeUser(incident.User{Name: "u-target", Role: incident.RoleViewer}).user
 	f.login = f.makeUser(incident.User{Name: "u-login", Role: incident.RoleViewer}).user
 	return f
+}
+
+// reportTo makes the fixture's helpers report to t, a subtest, until the
+// returned function restores the parent: FailNow must run on t's goroutine.
+func (f *fixture) reportTo(t *testing.T) (restore func()) {
+	parent := f.t
+	f.t = t
+	return func() { f.t = parent }
 }
 
 func (f *fixture) must(err error, what string) {
@@ -212,19 +222,20 @@ func (f *fixture) do(who, method, target string, body any) *httptest.ResponseRec
 	return f.serve(f.newRequest(who, method, target, b, ct))
 }
 
-// multipartBody builds an evidence upload with a file part named filename.
+// multipartBody builds an evidence upload: a description part (unless
+// empty), then a file part named filename.
 func multipartBody(filename string, content []byte, description string) (body []byte, contentType string) {
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
+	if description != "" {
+		mw.WriteField("description", description)
+	}
 	h := textproto.MIMEHeader{}
-	// Written by hand: CreateFormFile would escape nothing, but be explicit.
+	// The name exactly as given: path-like names must reach the server.
 	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename="%s"`, filename))
 	h.Set("Content-Type", "text/plain")
 	w, _ := mw.CreatePart(h)
 	w.Write(content)
-	if description != "" {
-		mw.WriteField("description", description)
-	}
 	mw.Close()
 	return buf.Bytes(), mw.FormDataContentType()
 }
