@@ -48,7 +48,7 @@ type testIncident struct {
 // per role, a guest scoped to incident A, an expired guest scoped to A, a
 // user for administration to act on, and incidents A and B.
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *Server
 	st    *store.Store
 	blobs store.Blobs
@@ -65,7 +65,7 @@ type fixture struct {
 }
 
 // newFixture builds a fixture; edit adjusts the server's options.
-func newFixture(t *testing.T, edit ...func(*Options)) *fixture {
+func newFixture(t testing.TB, edit ...func(*Options)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
