@@ -33,8 +33,17 @@ func TestCrashKeepsAcknowledgedEvents(t *testing.T) {
 		rounds, _ = strconv.Atoi(v)
 	}
 	bin := buildBinary(t)
-	data := t.TempDir()
-	env := append(os.Environ(), "FIREBREAK_ADMIN_PASSWORD=crash-test-password", "FIREBREAK_PASSWORD_MEMORY_KIB=64", "FIREBREAK_DATA="+data)
+	t.Run("sqlite", func(t *testing.T) {
+		crashRounds(t, bin, rounds, "FIREBREAK_DATA="+t.TempDir())
+	})
+	t.Run("postgres", func(t *testing.T) {
+		crashRounds(t, bin, rounds, "FIREBREAK_DATA="+t.TempDir(), "FIREBREAK_DB="+freshSchema(t, postgresDSN(t)))
+	})
+}
+
+func crashRounds(t *testing.T, bin string, rounds int, extraEnv ...string) {
+	env := append(os.Environ(), "FIREBREAK_ADMIN_PASSWORD=crash-test-password", "FIREBREAK_PASSWORD_MEMORY_KIB=64")
+	env = append(env, extraEnv...)
 
 	srv := startServer(t, bin, env)
 	tok := strings.TrimSpace(runCmd(t, bin, env, "token", "create", "--user", "admin"))
