@@ -37,7 +37,7 @@ func (s *Store) CreateAsset(ctx context.Context, actor, ref string, a incident.A
 		return a, err
 	}
 	a.UpdatedAt = s.now().UTC()
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		id, err := s.incidentID(ctx, tx, ref)
 		if err != nil {
 			return err
@@ -81,7 +81,7 @@ type AssetPatch struct {
 // UpdateAsset applies a patch to an asset of an incident.
 func (s *Store) UpdateAsset(ctx context.Context, actor, ref string, assetID int64, p AssetPatch) (incident.Asset, error) {
 	var a incident.Asset
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		incID, err := s.incidentID(ctx, tx, ref)
 		if err != nil {
 			return err
@@ -130,7 +130,7 @@ func (s *Store) SetOperational(ctx context.Context, actor, ref string, assetID i
 	); err != nil {
 		return a, err
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		incID, err := s.incidentID(ctx, tx, ref)
 		if err != nil {
 			return err

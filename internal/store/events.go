@@ -14,7 +14,7 @@ import (
 // means now.
 func (s *Store) AppendEvent(ctx context.Context, actor, ref string, e incident.Event) (incident.Event, error) {
 	e.Actor = actor
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		id, err := s.incidentID(ctx, tx, ref)
 		if err != nil {
 			return err

@@ -96,7 +96,7 @@ func (s *Store) AddEvidence(ctx context.Context, actor, ref string, ev incident.
 	if ev.CollectedBy == "" {
 		ev.CollectedBy = actor
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		incID, err := s.incidentID(ctx, tx, ref)
 		if err != nil {
 			return err
@@ -141,7 +141,7 @@ func (s *Store) AddCustody(ctx context.Context, actor, ref string, evidenceID in
 	if err := firstValid(requiredText("action", action), checkLen("note", note)); err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		incID, err := s.incidentID(ctx, tx, ref)
 		if err != nil {
 			return err

@@ -44,7 +44,7 @@ func (s *Store) AddFindings(ctx context.Context, actor, ref string, in []inciden
 		f.CreatedBy, f.CreatedAt = actor, now
 	}
 	created := make([]bool, len(in))
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		incID, err := s.incidentID(ctx, tx, ref)
 		if err != nil {
 			return err
@@ -127,7 +127,7 @@ func (s *Store) TriageFinding(ctx context.Context, actor, ref string, findingID 
 	if err := firstValid(checkEnumErr("state", state, incident.FindingStates), requiredText("reason", reason)); err != nil {
 		return f, err
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		incID, err := s.incidentID(ctx, tx, ref)
 		if err != nil {
 			return err

@@ -41,7 +41,7 @@ func (s *Store) CreateIncident(ctx context.Context, actor string, in incident.In
 		return in, err
 	}
 	in.CreatedBy, in.CreatedAt, in.UpdatedAt = actor, now, now
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `INSERT INTO ref_counters (year, n) VALUES ($1, 1)
 			ON CONFLICT (year) DO UPDATE SET n = ref_counters.n + 1 RETURNING n`, now.Year()).Scan(&n); err != nil {
@@ -212,7 +212,7 @@ type IncidentPatch struct {
 // anchor set land on the timeline with who and why.
 func (s *Store) UpdateIncident(ctx context.Context, actor, ref string, p IncidentPatch) (incident.Incident, error) {
 	var out incident.Incident
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		in, err := s.getIncident(ctx, tx, ref)
 		if err != nil {
 			return err

@@ -49,7 +49,7 @@ func (s *Store) AddIndicators(ctx context.Context, actor, ref string, in []incid
 		ind.CreatedBy, ind.CreatedAt = actor, now
 	}
 	created := make([]bool, len(in))
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		incID, err := s.incidentID(ctx, tx, ref)
 		if err != nil {
 			return err

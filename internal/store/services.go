@@ -19,7 +19,7 @@ func (s *Store) CreateService(ctx context.Context, actor, ref string, sv inciden
 		return sv, err
 	}
 	sv.UpdatedAt = s.now().UTC()
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		incID, err := s.incidentID(ctx, tx, ref)
 		if err != nil {
 			return err
@@ -76,7 +76,7 @@ type ServicePatch struct {
 // UpdateService applies a patch to a service of an incident.
 func (s *Store) UpdateService(ctx context.Context, actor, ref string, serviceID int64, p ServicePatch) (incident.Service, error) {
 	var sv incident.Service
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		incID, err := s.incidentID(ctx, tx, ref)
 		if err != nil {
 			return err
@@ -168,9 +168,17 @@ func (s *Store) listServices(ctx context.Context, q queryer, incID int64) ([]inc
 // BlastRadius computes, for an incident, which services go down or degrade
 // if the given assets go out of service (see incident.BlastRadius).
 func (s *Store) BlastRadius(ctx context.Context, ref string, assetIDs []int64) (incident.Blast, error) {
-	assets, err := s.ListAssets(ctx, ref, Page{Limit: 1000})
-	if err != nil {
-		return incident.Blast{}, err
+	var assets []incident.Asset
+	for p := (Page{Limit: 1000}); ; {
+		page, err := s.ListAssets(ctx, ref, p)
+		if err != nil {
+			return incident.Blast{}, err
+		}
+		assets = append(assets, page...)
+		if len(page) < p.Limit {
+			break
+		}
+		p.After = page[len(page)-1].ID
 	}
 	services, err := s.ListServices(ctx, ref)
 	if err != nil {

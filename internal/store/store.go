@@ -133,7 +133,11 @@ func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
 // back to its savepoint alone. So concurrent writers share one fsync instead
 // of paying one each, and every caller still hears back only after its
 // write is durable.
-func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+//
+// Once a write has been picked up it runs to the end: fn receives a context
+// that carries the caller's values but not its cancellation, because a
+// cancelled statement would abort the transaction it shares with others.
+func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	req := &txReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case s.queue <- req:
@@ -147,7 +151,7 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 type txReq struct {
 	ctx  context.Context
-	fn   func(tx *sql.Tx) error
+	fn   func(ctx context.Context, tx *sql.Tx) error
 	done chan error
 	err  error
 }
@@ -209,7 +213,7 @@ func (s *Store) commitBatch(batch []*txReq) {
 			finish(fmt.Errorf("savepoint: %w", err))
 			return
 		}
-		if r.err = r.fn(tx); r.err != nil {
+		if r.err = r.fn(context.WithoutCancel(r.ctx), tx); r.err != nil {
 			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT w`); err != nil {
 				_ = tx.Rollback()
 				finish(fmt.Errorf("roll back to savepoint: %w", err))
@@ -230,15 +234,16 @@ func (s *Store) commitBatch(batch []*txReq) {
 }
 
 // runTx runs fn in a transaction of its own.
-func (s *Store) runTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	ctx = context.WithoutCancel(ctx)
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(ctx, tx); err != nil {
 		_ = tx.Rollback()
 		return err
 	}

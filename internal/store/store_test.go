@@ -81,6 +81,9 @@ func withSearchPath(dsn, schema string) (string, error) {
 func postgres(t *testing.T) func(t *testing.T) database {
 	base := os.Getenv(pgEnv)
 	if base == "" {
+		if os.Getenv("FIREBREAK_REQUIRE_ALL") == "1" {
+			t.Fatalf("%s is not set, and FIREBREAK_REQUIRE_ALL=1 forbids skipping", pgEnv)
+		}
 		t.Skipf("%s is not set", pgEnv)
 	}
 	admin, err := sql.Open("pgx", base)
@@ -114,12 +117,14 @@ func postgres(t *testing.T) func(t *testing.T) database {
 }
 
 func TestContractSQLite(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T) *store.Store {
 		return sqliteDB(t).open(t, true)
 	})
 }
 
 func TestContractPostgres(t *testing.T) {
+	t.Parallel()
 	fresh := postgres(t)
 	storetest.Run(t, func(t *testing.T) *store.Store {
 		s := fresh(t).open(t, true)
@@ -179,6 +184,7 @@ func TestAuditTamper(t *testing.T) {
 	eachDialect(t, func(t *testing.T, fresh func(*testing.T) database) {
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
 				d := fresh(t)
 				s := d.open(t, true)
 				if got := populate(t, s); got != n {

@@ -26,7 +26,7 @@ func (s *Store) CreateTask(ctx context.Context, actor, ref string, t incident.Ta
 	}
 	now := s.now().UTC()
 	t.CreatedBy, t.CreatedAt, t.UpdatedAt = actor, now, now
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		id, err := s.incidentID(ctx, tx, ref)
 		if err != nil {
 			return err
@@ -53,7 +53,7 @@ type TaskPatch struct {
 // UpdateTask applies a patch to a task of an incident.
 func (s *Store) UpdateTask(ctx context.Context, actor, ref string, taskID int64, p TaskPatch) (incident.Task, error) {
 	var t incident.Task
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		id, err := s.incidentID(ctx, tx, ref)
 		if err != nil {
 			return err

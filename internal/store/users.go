@@ -26,7 +26,7 @@ func (s *Store) CreateUser(ctx context.Context, actor string, u incident.User, p
 		return u, &incident.ValidationError{Field: "incidents", Reason: "only guests are scoped to incidents"}
 	}
 	u.CreatedAt = s.now().UTC()
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO users (name, role, password_hash, disabled, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 			u.Name, u.Role, passwordHash, b2i(u.Disabled), fmtTimePtr(u.ExpiresAt), fmtTime(u.CreatedAt)).Scan(&u.ID); err != nil {
 			if isUnique(err) {
@@ -175,7 +175,7 @@ func (s *Store) UpdateUser(ctx context.Context, actor string, id int64, p UserPa
 	if u.Role != incident.RoleGuest && len(u.Incidents) > 0 {
 		return u, &incident.ValidationError{Field: "incidents", Reason: "only guests are scoped to incidents"}
 	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET role = $1, disabled = $2, expires_at = $3 WHERE id = $4`,
 			u.Role, b2i(u.Disabled), fmtTimePtr(u.ExpiresAt), u.ID); err != nil {
 			return fmt.Errorf("update user %s: %w", u.Name, err)
@@ -202,7 +202,7 @@ func (s *Store) CreateToken(ctx context.Context, actor string, userID int64, nam
 	if err := requiredText("name", name); err != nil {
 		return t, err
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO tokens (user_id, name, hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
 			userID, name, hash, fmtTime(t.CreatedAt), fmtTimePtr(expires)).Scan(&t.ID); err != nil {
 			return fmt.Errorf("create token: %w", err)
@@ -229,7 +229,7 @@ func (s *Store) UserForToken(ctx context.Context, hash string) (incident.User, e
 // CreateSession stores the hash of a new browser session.
 func (s *Store) CreateSession(ctx context.Context, u incident.User, hash string, ttl time.Duration) error {
 	now := s.now().UTC()
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < $1`, fmtTime(now)); err != nil {
 			return fmt.Errorf("expire sessions: %w", err)
 		}

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -74,7 +75,9 @@ type env struct {
 }
 
 // Run runs the contract suite. open returns a fresh, migrated, empty store
-// whose clock is ClockFor(t).Now; it closes the store in t.Cleanup.
+// whose clock is ClockFor(t).Now; it closes the store in t.Cleanup. The
+// subtests run in parallel, each on its own store, so open must be safe for
+// concurrent use.
 func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 	tests := []struct {
 		name string
@@ -117,9 +120,12 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Concurrency/AppendEvent", testConcurrentAppend},
 		{"Concurrency/VerifyAuditDuringWrites", testVerifyDuringWrites},
 		{"Concurrency/AddFindingsSameKey", testConcurrentFindings},
+		{"Concurrency/MixedFailures", testConcurrentFailures},
+		{"Concurrency/CancelledWriters", testCancelledWriters},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			clk := ClockFor(t)
 			s := open(t)
 			tc.fn(t, &env{ctx: t.Context(), s: s, clk: clk})
@@ -1142,12 +1148,34 @@ func testBlastRadius(t *testing.T, e *env) {
 }
 
 // testBlastRadiusManyAssets checks that BlastRadius sees every asset of an
-// incident, not only the first page of them.
+// incident, not only the first page of them. The assets are created from
+// several goroutines so that a store that batches commits makes quick work
+// of them.
 func testBlastRadiusManyAssets(t *testing.T, e *env) {
 	in := e.incident(t, "Big estate")
+	const total, workers = 1001, 8
+	var mu sync.Mutex
 	var last incident.Asset
-	for i := range 1001 {
-		last = e.asset(t, in.Ref, fmt.Sprintf("host-%04d", i))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < total; i += workers {
+				a, err := e.s.CreateAsset(e.ctx, "alice", in.Ref, incident.Asset{Name: fmt.Sprintf("host-%04d", i)})
+				if err != nil {
+					t.Errorf("CreateAsset(host-%04d) = %v, want no error", i, err)
+					return
+				}
+				mu.Lock()
+				if a.ID > last.ID {
+					last = a
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
 	}
 	if _, err := e.s.CreateService(e.ctx, "alice", in.Ref, incident.Service{Name: "Portal",
 		DependsOn: []incident.Dependency{{Type: "asset", ID: last.ID}}}); err != nil {
@@ -1155,10 +1183,10 @@ func testBlastRadiusManyAssets(t *testing.T, e *env) {
 	}
 	b, err := e.s.BlastRadius(e.ctx, in.Ref, []int64{last.ID})
 	if err != nil {
-		t.Fatalf("BlastRadius(asset 1001 of 1001) = %v, want no error", err)
+		t.Fatalf("BlastRadius(asset %d of %d) = %v, want no error", total, total, err)
 	}
 	if len(b.Unknown) != 0 || len(b.Impacts) != 1 || b.Impacts[0].Effect != incident.EffectDown {
-		t.Errorf("BlastRadius(asset 1001 of 1001) = %+v, want Portal down and no unknown assets", b)
+		t.Errorf("BlastRadius(asset %d of %d) = %+v, want Portal down and no unknown assets", total, total, b)
 	}
 }
 
@@ -1385,18 +1413,24 @@ func testFindingDuplicateInBatch(t *testing.T, e *env) {
 	entries := e.auditCount(t)
 	a, b := finding("same-key"), finding("same-key")
 	b.Line = 7
-	_, created, err := e.s.AddFindings(e.ctx, "hunter", in.Ref, []incident.Finding{finding("other-key"), a, b})
-	if err == nil {
-		t.Errorf("AddFindings(key twice in one batch) = %v, nil, want an error", created)
+	// A key repeated within one batch is the same finding: stored once, the
+	// repeat answered with the stored one (a hunt agent may well send both).
+	out, created, err := e.s.AddFindings(e.ctx, "hunter", in.Ref, []incident.Finding{finding("other-key"), a, b})
+	if err != nil {
+		t.Fatalf("AddFindings(key twice in one batch) = %v", err)
 	}
-	if list, _ := e.s.ListFindings(e.ctx, in.Ref, store.Page{}); len(list) != 0 {
-		t.Errorf("ListFindings(%s) after a rejected batch = %d findings, want 0 (all or nothing)", in.Ref, len(list))
+	if !slices.Equal(created, []bool{true, true, false}) || out[1].ID != out[2].ID || out[2].Line != a.Line {
+		t.Errorf("AddFindings(key twice in one batch) created = %v, ids %d/%d, line %d; want [true true false], one id, the first's line",
+			created, out[1].ID, out[2].ID, out[2].Line)
 	}
-	if n := len(findingEvents(e.timeline(t, in.Ref))); n != 0 {
-		t.Errorf("timeline after a rejected batch has %d finding events, want 0", n)
+	if list, _ := e.s.ListFindings(e.ctx, in.Ref, store.Page{}); len(list) != 2 {
+		t.Errorf("ListFindings(%s) = %d findings, want 2", in.Ref, len(list))
 	}
-	if n := e.auditCount(t); n != entries {
-		t.Errorf("VerifyAudit() after a rejected batch = %d, want %d", n, entries)
+	if n := len(findingEvents(e.timeline(t, in.Ref))); n != 2 {
+		t.Errorf("timeline has %d finding events, want 2", n)
+	}
+	if n := e.auditCount(t); n != entries+1 {
+		t.Errorf("VerifyAudit() = %d, want %d (one entry for the batch)", n, entries+1)
 	}
 }
 
@@ -2321,6 +2355,146 @@ func testConcurrentFindings(t *testing.T, e *env) {
 	}
 	if n := len(findingEvents(e.timeline(t, in.Ref))); n != rounds {
 		t.Errorf("timeline has %d finding events, want %d", n, rounds)
+	}
+	e.auditCount(t)
+}
+
+// testConcurrentFailures runs failing and succeeding mutations side by
+// side: each failure must undo only itself, whatever a store does to share
+// work between concurrent writers.
+func testConcurrentFailures(t *testing.T, e *env) {
+	in := e.incident(t, "Mixed")
+	other := e.incident(t, "Other")
+	foreign, err := e.s.AppendEvent(e.ctx, "bob", other.Ref, incident.Event{Text: "elsewhere"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.asset(t, in.Ref, "taken")
+	start := e.auditCount(t)
+	const workers, each = 8, 25
+	var good atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				var err error
+				var wantFail string
+				switch i % 5 {
+				case 0: // fails in validation inside the transaction
+					_, err = e.s.AppendEvent(e.ctx, "bob", in.Ref, incident.Event{Text: "bad", Corrects: foreign.ID})
+					wantFail = "validation"
+				case 1: // fails on a unique constraint
+					_, err = e.s.CreateAsset(e.ctx, "bob", in.Ref, incident.Asset{Name: "taken"})
+					wantFail = "conflict"
+				case 2: // fails after the incident counter moved
+					_, err = e.s.CreateIncident(e.ctx, "bob", incident.Incident{Title: "bad",
+						Anchors: map[incident.Anchor]incident.AnchorSetting{incident.AnchorAware: {At: Start}}})
+					wantFail = "validation"
+				case 3:
+					_, err = e.s.CreateIncident(e.ctx, "bob", incident.Incident{Title: fmt.Sprintf("good %d-%d", w, i)})
+				default:
+					_, err = e.s.AppendEvent(e.ctx, "bob", in.Ref, incident.Event{Text: fmt.Sprintf("good %d-%d", w, i)})
+				}
+				switch {
+				case wantFail == "" && err != nil:
+					t.Errorf("worker %d step %d = %v, want no error", w, i, err)
+				case wantFail == "validation" && !isValidation(err):
+					t.Errorf("worker %d step %d = %v, want a validation error", w, i, err)
+				case wantFail == "conflict" && !errors.Is(err, store.ErrConflict):
+					t.Errorf("worker %d step %d = %v, want ErrConflict", w, i, err)
+				case wantFail == "":
+					good.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := e.auditCount(t); n != start+good.Load() {
+		t.Errorf("VerifyAudit() = %d entries, want %d (one per successful mutation, none per failure)", n, start+good.Load())
+	}
+	evs := e.timeline(t, in.Ref)
+	for _, ev := range evs {
+		if ev.Text == "bad" {
+			t.Errorf("timeline holds a failed event: %+v", ev)
+		}
+	}
+	if want := 1 + workers*each/5; len(evs) != want {
+		t.Errorf("timeline has %d events, want %d", len(evs), want)
+	}
+	list, err := e.s.ListIncidents(e.ctx, store.IncidentFilter{Page: store.Page{Limit: 1000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, x := range list {
+		if want := incident.FormatRef(2026, i+1); x.Ref != want {
+			t.Errorf("incident %d is %s, want %s (failed creates must not use up numbers)", i, x.Ref, want)
+			break
+		}
+	}
+	if want := 2 + workers*each/5; len(list) != want {
+		t.Errorf("ListIncidents() = %d incidents, want %d", len(list), want)
+	}
+}
+
+// testCancelledWriters has some writers give up (their context ends) while
+// others write beside them. A writer that keeps its context must never fail
+// because another gave up, and every call must tell the truth: success if
+// and only if the event is on the timeline.
+func testCancelledWriters(t *testing.T, e *env) {
+	in := e.incident(t, "Impatient clients")
+	deadline := time.Now().Add(time.Second)
+	var mu sync.Mutex
+	reported := map[string]bool{} // text → AppendEvent succeeded
+	var patientFailures []error
+	var wg sync.WaitGroup
+	write := func(ctx context.Context, text string) error {
+		_, err := e.s.AppendEvent(ctx, "client", in.Ref, incident.Event{Text: text})
+		mu.Lock()
+		reported[text] = err == nil
+		mu.Unlock()
+		return err
+	}
+	for w := range 6 {
+		wg.Go(func() {
+			for i := 0; time.Now().Before(deadline); i++ {
+				if err := write(e.ctx, fmt.Sprintf("patient %d-%d", w, i)); err != nil {
+					mu.Lock()
+					patientFailures = append(patientFailures, err)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for w := range 3 {
+		wg.Go(func() {
+			for i := 0; time.Now().Before(deadline); i++ {
+				ctx, cancel := context.WithTimeout(e.ctx, time.Duration(i*337%2000)*time.Microsecond)
+				write(ctx, fmt.Sprintf("impatient %d-%d", w, i))
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	if len(patientFailures) > 0 {
+		t.Errorf("AppendEvent() with a live context failed %d times beside cancelled writers, first: %v; want no failures", len(patientFailures), patientFailures[0])
+	}
+	onTimeline := map[string]bool{}
+	for _, ev := range collect(t, 1000, func(ev incident.Event) int64 { return ev.ID }, func(p store.Page) ([]incident.Event, error) {
+		return e.s.ListEvents(e.ctx, in.Ref, p)
+	}) {
+		onTimeline[ev.Text] = true
+	}
+	lied := 0
+	for text, ok := range reported {
+		if ok != onTimeline[text] {
+			if lied < 5 {
+				t.Errorf("AppendEvent(%q) reported success=%v, but the event is on the timeline=%v", text, ok, onTimeline[text])
+			}
+			lied++
+		}
+	}
+	if lied > 0 {
+		t.Errorf("%d of %d AppendEvent calls misreported their outcome", lied, len(reported))
 	}
 	e.auditCount(t)
 }
