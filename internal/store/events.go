@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
@@ -107,4 +109,101 @@ func (s *Store) ListEvents(ctx context.Context, ref string, p Page) ([]incident.
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// TimelineQuery selects events newest first by when they happened: those
+// before the cursor (zero: from the newest), optionally of some kinds and one
+// source.
+type TimelineQuery struct {
+	Before TimelineCursor
+	Limit  int
+	Kinds  []incident.EventKind
+	Source incident.Source
+}
+
+// Timeline returns events of an incident newest first, for reading; use
+// ListEvents to walk the whole timeline in order.
+func (s *Store) Timeline(ctx context.Context, ref string, tq TimelineQuery) ([]incident.Event, error) {
+	id, err := s.incidentID(ctx, s.r, ref)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT id, occurred_at, recorded_at, kind, actor, text, source, visibility, corrects, links FROM events WHERE incident_id = $1`
+	args := []any{id}
+	if tq.Before.ID > 0 {
+		args = append(args, fmtTime(tq.Before.At), tq.Before.ID)
+		q += fmt.Sprintf(` AND (occurred_at < $%d OR (occurred_at = $%d AND id < $%d))`, len(args)-1, len(args)-1, len(args))
+	}
+	if len(tq.Kinds) > 0 {
+		var ph []string
+		for _, k := range tq.Kinds {
+			args = append(args, k)
+			ph = append(ph, fmt.Sprintf("$%d", len(args)))
+		}
+		q += ` AND kind IN (` + strings.Join(ph, ", ") + `)`
+	}
+	if tq.Source != "" {
+		args = append(args, tq.Source)
+		q += fmt.Sprintf(` AND source = $%d`, len(args))
+	}
+	args = append(args, Page{Limit: tq.Limit}.limit())
+	q += fmt.Sprintf(` ORDER BY occurred_at DESC, id DESC LIMIT $%d`, len(args))
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("timeline of %s: %w", ref, err)
+	}
+	defer rows.Close()
+	out := []incident.Event{}
+	for rows.Next() {
+		var e incident.Event
+		if err := rows.Scan(&e.ID, timeCol{&e.OccurredAt}, timeCol{&e.RecordedAt}, &e.Kind, &e.Actor, &e.Text, &e.Source, &e.Visibility,
+			&e.Corrects, jsonCol{&e.Links}); err != nil {
+			return nil, fmt.Errorf("timeline of %s: %w", ref, err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// TimelineCursor marks a place in a timeline read newest first.
+type TimelineCursor struct {
+	At time.Time
+	ID int64
+}
+
+// CursorAfter returns the cursor that continues after event e.
+func CursorAfter(e incident.Event) TimelineCursor { return TimelineCursor{e.OccurredAt, e.ID} }
+
+// String encodes the cursor for a URL.
+func (c TimelineCursor) String() string {
+	if c.ID == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d.%d", c.At.UnixNano(), c.ID)
+}
+
+// ParseTimelineCursor decodes String's form; empty gives the zero cursor.
+func ParseTimelineCursor(v string) (TimelineCursor, error) {
+	if v == "" {
+		return TimelineCursor{}, nil
+	}
+	var ns, id int64
+	if _, err := fmt.Sscanf(v, "%d.%d", &ns, &id); err != nil || id <= 0 {
+		return TimelineCursor{}, fmt.Errorf("%q is not a timeline position", v)
+	}
+	return TimelineCursor{time.Unix(0, ns).UTC(), id}, nil
+}
+
+// LastEventID returns the id of the most recently recorded event of an
+// incident, or 0 when its timeline is empty.
+func (s *Store) LastEventID(ctx context.Context, ref string) (int64, error) {
+	id, err := s.incidentID(ctx, s.r, ref)
+	if err != nil {
+		return 0, err
+	}
+	var last int64
+	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events WHERE incident_id = $1`, id).Scan(&last); err != nil {
+		return 0, fmt.Errorf("last event of %s: %w", ref, err)
+	}
+	return last, nil
 }

@@ -154,9 +154,12 @@ func (s *Store) getIncident(ctx context.Context, q queryer, ref string) (inciden
 // IncidentFilter narrows ListIncidents.
 type IncidentFilter struct {
 	// Refs, when not nil, limits the list to these incidents (guests).
-	Refs  []string
-	Phase incident.Phase
-	Page  Page
+	Refs     []string
+	Phase    incident.Phase
+	Severity incident.Severity
+	// AssignedTo keeps incidents with an unfinished task assigned to this name.
+	AssignedTo string
+	Page       Page
 }
 
 // ListIncidents returns incidents in creation order, without anchors.
@@ -166,6 +169,14 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter) ([]incident
 	if f.Phase != "" {
 		args = append(args, f.Phase)
 		q += fmt.Sprintf(` AND phase = $%d`, len(args))
+	}
+	if f.Severity != "" {
+		args = append(args, f.Severity)
+		q += fmt.Sprintf(` AND severity = $%d`, len(args))
+	}
+	if f.AssignedTo != "" {
+		args = append(args, f.AssignedTo)
+		q += fmt.Sprintf(` AND EXISTS (SELECT 1 FROM tasks t WHERE t.incident_id = incidents.id AND t.assignee = $%d AND t.state NOT IN ('done', 'cancelled'))`, len(args))
 	}
 	if f.Refs != nil {
 		if len(f.Refs) == 0 {
@@ -279,4 +290,45 @@ func set[T any](dst *T, v *T) {
 	if v != nil {
 		*dst = *v
 	}
+}
+
+// Counts are the numbers a responder scans an incident list for.
+type Counts struct {
+	NewFindings int `json:"new_findings"` // signals waiting for triage
+	OpenTasks   int `json:"open_tasks"`
+	Events      int `json:"events"`
+}
+
+// IncidentCounts returns Counts for every incident that has any, keyed by reference.
+func (s *Store) IncidentCounts(ctx context.Context) (map[string]Counts, error) {
+	out := map[string]Counts{}
+	for _, q := range []struct {
+		sql string
+		set func(*Counts, int)
+	}{
+		{`SELECT i.ref, count(*) FROM findings f JOIN incidents i ON i.id = f.incident_id WHERE f.state = 'new' GROUP BY i.ref`, func(c *Counts, n int) { c.NewFindings = n }},
+		{`SELECT i.ref, count(*) FROM tasks t JOIN incidents i ON i.id = t.incident_id WHERE t.state NOT IN ('done', 'cancelled') GROUP BY i.ref`, func(c *Counts, n int) { c.OpenTasks = n }},
+		{`SELECT i.ref, count(*) FROM events e JOIN incidents i ON i.id = e.incident_id GROUP BY i.ref`, func(c *Counts, n int) { c.Events = n }},
+	} {
+		rows, err := s.r.QueryContext(ctx, q.sql)
+		if err != nil {
+			return nil, fmt.Errorf("count incident items: %w", err)
+		}
+		for rows.Next() {
+			var ref string
+			var n int
+			if err := rows.Scan(&ref, &n); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("count incident items: %w", err)
+			}
+			c := out[ref]
+			q.set(&c, n)
+			out[ref] = c
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("count incident items: %w", err)
+		}
+	}
+	return out, nil
 }

@@ -18,7 +18,6 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/incident"
-	"github.com/firebreak-ir/firebreak/internal/store"
 )
 
 //go:embed templates/*.html
@@ -49,12 +48,20 @@ var assets = func() map[string]string {
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"asset": func(name string) string { return assets[name] },
 	"when":  func(t any) string { return formatWhen(t) },
+	"add":   func(a, b int) int { return a + b },
+	"list":  func(v ...string) []string { return v },
 }).ParseFS(templateFS, "templates/*.html"))
 
 type pageData struct {
 	Title string
 	User  *incident.User
 	Data  any
+}
+
+// Can reports whether the signed-in user holds a permission, so that pages
+// offer only the actions that would be allowed.
+func (p pageData) Can(perm string) bool {
+	return p.User != nil && auth.Can(p.User.Role, auth.Permission(perm))
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, name string, c *caller, title string, data any) error {
@@ -189,53 +196,6 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, c *caller) error
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 	return nil
-}
-
-func (s *Server) incidentsPage(w http.ResponseWriter, r *http.Request, c *caller) error {
-	f := store.IncidentFilter{Page: store.Page{Limit: 1000}}
-	if auth.Scoped(c.user.Role) {
-		f.Refs = c.user.Incidents
-		if f.Refs == nil {
-			f.Refs = []string{}
-		}
-	}
-	items, err := s.st.ListIncidents(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	return s.render(w, http.StatusOK, "incidents.html", c, "Incidents", items)
-}
-
-type incidentView struct {
-	Incident incident.Incident
-	Events   []incident.Event
-	Assets   []incident.Asset
-	Services []incident.Service
-	Blast    incident.Blast
-}
-
-func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request, c *caller) error {
-	ref := r.PathValue("ref")
-	var v incidentView
-	var err error
-	if v.Incident, err = s.st.GetIncident(r.Context(), ref); err != nil {
-		return err
-	}
-	if v.Events, err = s.st.ListEvents(r.Context(), ref, store.Page{Limit: 1000}); err != nil {
-		return err
-	}
-	// Newest first.
-	for i, j := 0, len(v.Events)-1; i < j; i, j = i+1, j-1 {
-		v.Events[i], v.Events[j] = v.Events[j], v.Events[i]
-	}
-	if v.Assets, err = s.st.ListAssets(r.Context(), ref, store.Page{Limit: 1000}); err != nil {
-		return err
-	}
-	if v.Services, err = s.st.ListServices(r.Context(), ref); err != nil {
-		return err
-	}
-	v.Blast = incident.BlastRadius(v.Assets, v.Services, nil)
-	return s.render(w, http.StatusOK, "incident.html", c, v.Incident.Ref+" "+v.Incident.Title, v)
 }
 
 func isNotFound(err error) bool { return classify(err).status == http.StatusNotFound }

@@ -1,0 +1,327 @@
+package web
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/store"
+)
+
+// inferIndicatorType guesses the type of a bare indicator value.
+func inferIndicatorType(v string) (incident.IndicatorType, bool) {
+	for _, t := range []incident.IndicatorType{incident.IndIPv4, incident.IndIPv6, incident.IndCIDR, incident.IndSHA256, incident.IndSHA1,
+		incident.IndMD5, incident.IndURL, incident.IndEmail, incident.IndURLPath, incident.IndDomain} {
+		if t == incident.IndURL && !strings.Contains(v, "://") {
+			continue
+		}
+		if _, err := incident.NormalizeIndicator(t, v); err == nil {
+			return t, true
+		}
+	}
+	return "", false
+}
+
+type indicatorsView struct {
+	incidentFrame
+	Indicators []incident.Indicator
+	Types      []incident.IndicatorType
+	TLPs       []incident.TLP
+	Form       *form
+	Added      string
+}
+
+func (s *Server) indicatorsPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.renderIndicators(w, r, c, http.StatusOK, nil)
+}
+
+func (s *Server) renderIndicators(w http.ResponseWriter, r *http.Request, c *caller, status int, fm *form) error {
+	ref := r.PathValue("ref")
+	fr, err := s.frame(r, ref, "indicators")
+	if err != nil {
+		return err
+	}
+	v := indicatorsView{incidentFrame: fr, Types: incident.IndicatorTypes, TLPs: incident.TLPs, Form: fm, Added: r.URL.Query().Get("added")}
+	if v.Indicators, err = s.st.ListIndicators(r.Context(), ref, all); err != nil {
+		return err
+	}
+	return s.render(w, status, "indicators.html", c, "Indicators · "+ref, v)
+}
+
+// addIndicatorsForm adds one typed indicator, or a pasted list with one
+// value per line (types inferred, # comments ignored). Any bad line fails
+// the whole paste with its line number, so nothing is half-imported.
+func (s *Server) addIndicatorsForm(w http.ResponseWriter, r *http.Request, c *caller) error {
+	fm, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	base := incident.Indicator{TLP: incident.TLP(fm.Get("tlp")), Source: strings.TrimSpace(fm.Get("source")), Note: fm.Get("note")}
+	var batch []incident.Indicator
+	field := "value"
+	if v := strings.TrimSpace(fm.Get("value")); v != "" {
+		ind := base
+		ind.Type, ind.Value = incident.IndicatorType(fm.Get("type")), v
+		if ind.Type == "" {
+			if t, ok := inferIndicatorType(v); ok {
+				ind.Type = t
+			} else {
+				fm.fail("type", "choose the type: it cannot be inferred from the value")
+			}
+		}
+		batch = append(batch, ind)
+	} else if bulk := fm.Get("bulk"); strings.TrimSpace(bulk) != "" {
+		field = "bulk"
+		sc := bufio.NewScanner(strings.NewReader(bulk))
+		for n := 1; sc.Scan(); n++ {
+			line := strings.TrimSpace(sc.Text())
+			if i := strings.Index(line, " #"); i >= 0 {
+				line = strings.TrimSpace(line[:i])
+			}
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			t, ok := inferIndicatorType(line)
+			if !ok {
+				fm.fail("bulk", fmt.Sprintf("line %d: %q is not an address, prefix, domain, URL, path, e-mail or hash", n, line))
+				break
+			}
+			ind := base
+			ind.Type, ind.Value = t, line
+			batch = append(batch, ind)
+		}
+	} else {
+		fm.fail("value", "enter a value, or paste a list below")
+	}
+	if !fm.Invalid() {
+		_, created, err := s.st.AddIndicators(r.Context(), c.user.Name, r.PathValue("ref"), batch)
+		if err == nil {
+			n := 0
+			for _, c := range created {
+				if c {
+					n++
+				}
+			}
+			return seeOther(w, r, fmt.Sprintf("/incidents/%s/indicators?added=%d+of+%d", r.PathValue("ref"), n, len(batch)))
+		}
+		var ve *incident.ValidationError
+		if asValidation(err, &ve) {
+			fm.fail(field, ve.Error())
+		} else {
+			return err
+		}
+	}
+	return s.renderIndicators(w, r, c, http.StatusUnprocessableEntity, fm)
+}
+
+type evidenceView struct {
+	incidentFrame
+	Evidence []incident.Evidence
+	Form     *form
+}
+
+func (s *Server) evidencePage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.renderEvidence(w, r, c, http.StatusOK, nil)
+}
+
+func (s *Server) renderEvidence(w http.ResponseWriter, r *http.Request, c *caller, status int, fm *form) error {
+	ref := r.PathValue("ref")
+	fr, err := s.frame(r, ref, "evidence")
+	if err != nil {
+		return err
+	}
+	v := evidenceView{incidentFrame: fr, Form: fm}
+	list, err := s.st.ListEvidence(r.Context(), ref, all)
+	if err != nil {
+		return err
+	}
+	for i := len(list) - 1; i >= 0; i-- {
+		ev, err := s.st.GetEvidence(r.Context(), ref, list[i].ID) // with custody
+		if err != nil {
+			return err
+		}
+		v.Evidence = append(v.Evidence, ev)
+	}
+	return s.render(w, status, "evidence.html", c, "Evidence · "+ref, v)
+}
+
+// uploadEvidenceForm takes the console's upload form; the API handler does the work.
+func (s *Server) uploadEvidenceForm(w http.ResponseWriter, r *http.Request, c *caller) error {
+	rec := &captureWriter{header: http.Header{}}
+	err := s.uploadEvidence(rec, r, c)
+	if err == nil {
+		return seeOther(w, r, "/incidents/"+r.PathValue("ref")+"/evidence")
+	}
+	fm := &form{}
+	ae := classify(err)
+	if ae.status >= 500 {
+		return err
+	}
+	fm.fail("file", ae.message)
+	return s.renderEvidence(w, r, c, ae.status, fm)
+}
+
+// captureWriter swallows an API handler's JSON answer when a console form reuses it.
+type captureWriter struct {
+	header http.Header
+	status int
+}
+
+func (w *captureWriter) Header() http.Header         { return w.header }
+func (w *captureWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *captureWriter) WriteHeader(code int)        { w.status = code }
+
+type accountView struct {
+	Tokens   []incident.Token
+	NewToken string
+	Form     *form
+}
+
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.render(w, http.StatusOK, "account.html", c, "Your account", accountView{})
+}
+
+func (s *Server) changePasswordForm(w http.ResponseWriter, r *http.Request, c *caller) error {
+	fm, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	_, hash, err := s.st.UserByName(r.Context(), c.user.Name)
+	if err != nil {
+		return err
+	}
+	if ok, err := auth.VerifyPassword(hash, fm.Get("current")); err != nil {
+		return err
+	} else if !ok {
+		fm.fail("current", "this is not your current password")
+	}
+	if err := auth.CheckPassword(fm.Get("new")); err != nil {
+		fm.fail("new", err.Error())
+	} else if fm.Get("new") != fm.Get("confirm") {
+		fm.fail("confirm", "the two new passwords differ")
+	}
+	if fm.Invalid() {
+		return s.render(w, http.StatusUnprocessableEntity, "account.html", c, "Your account", accountView{Form: fm})
+	}
+	newHash, err := auth.HashPassword(fm.Get("new"), s.opt.Passwords)
+	if err != nil {
+		return err
+	}
+	if _, err := s.st.UpdateUser(r.Context(), c.user.Name, c.user.ID, store.UserPatch{PasswordHash: newHash}); err != nil {
+		return err
+	}
+	// Every session ended with the change: sign in again with the new password.
+	return seeOther(w, r, "/login")
+}
+
+func (s *Server) createTokenForm(w http.ResponseWriter, r *http.Request, c *caller) error {
+	fm, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	var exp *time.Time
+	if d := fm.Get("days"); d != "" && d != "0" {
+		days := fm.intField("days")
+		t := s.now().Add(time.Duration(days) * 24 * time.Hour).UTC()
+		exp = &t
+	}
+	tok, hash := auth.NewToken()
+	if !fm.Invalid() {
+		_, err = s.st.CreateToken(r.Context(), c.user.Name, c.user.ID, strings.TrimSpace(fm.Get("name")), hash, exp)
+		if err == nil {
+			// Shown once, on this page only; it is stored hashed.
+			return s.render(w, http.StatusCreated, "account.html", c, "Your account", accountView{NewToken: tok})
+		}
+		if !fm.takeError(err) {
+			return err
+		}
+	}
+	return s.render(w, http.StatusUnprocessableEntity, "account.html", c, "Your account", accountView{Form: fm})
+}
+
+type usersView struct {
+	Users []incident.User
+	Roles []incident.Role
+	Form  *form
+}
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.renderUsers(w, r, c, http.StatusOK, nil)
+}
+
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, c *caller, status int, fm *form) error {
+	users, err := s.st.ListUsers(r.Context())
+	if err != nil {
+		return err
+	}
+	return s.render(w, status, "users.html", c, "Users", usersView{Users: users, Roles: incident.Roles, Form: fm})
+}
+
+func (s *Server) createUserForm(w http.ResponseWriter, r *http.Request, c *caller) error {
+	fm, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	u := incident.User{Name: strings.TrimSpace(fm.Get("name")), Role: incident.Role(fm.Get("role")), ExpiresAt: fm.timeField("expires_at")}
+	for _, ref := range strings.FieldsFunc(fm.Get("incidents"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		u.Incidents = append(u.Incidents, ref)
+	}
+	if err := auth.CheckPassword(fm.Get("password")); err != nil {
+		fm.fail("password", err.Error())
+	}
+	if u.Role == incident.RoleGuest && u.ExpiresAt == nil && fm.Err("expires_at") == "" {
+		fm.fail("expires_at", "guests need an end to their access")
+	}
+	if !fm.Invalid() {
+		hash, err := auth.HashPassword(fm.Get("password"), s.opt.Passwords)
+		if err != nil {
+			return err
+		}
+		_, err = s.st.CreateUser(r.Context(), c.user.Name, u, hash)
+		switch {
+		case err == nil:
+			return seeOther(w, r, "/admin/users")
+		case classify(err).code == "conflict":
+			fm.fail("name", "this name is taken")
+		case !fm.takeError(err):
+			return err
+		}
+	}
+	return s.renderUsers(w, r, c, http.StatusUnprocessableEntity, fm)
+}
+
+func (s *Server) updateUserForm(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	fm, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	var p store.UserPatch
+	if v := incident.Role(fm.Get("role")); v != "" {
+		p.Role = &v
+	}
+	if fm.Values.Has("disabled") {
+		d := fm.Get("disabled") == "true"
+		p.Disabled = &d
+	}
+	if id == c.user.ID && p.Disabled != nil && *p.Disabled {
+		fm.fail("disabled", "you cannot disable yourself")
+	}
+	if !fm.Invalid() {
+		_, err := s.st.UpdateUser(r.Context(), c.user.Name, id, p)
+		if err == nil {
+			return seeOther(w, r, "/admin/users")
+		}
+		if !fm.takeError(err) {
+			return err
+		}
+	}
+	return s.renderUsers(w, r, c, http.StatusUnprocessableEntity, fm)
+}
