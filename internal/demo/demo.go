@@ -464,7 +464,12 @@ func fill(ctx context.Context, st *store.Store, actor, ref string) error {
 		if spec.down == "" {
 			continue
 		}
-		if _, err := st.SetOperational(ctx, actor, ref, assetIDs[spec.Name], spec.down, spec.why); err != nil {
+		// Isolation at 08:12, the precautionary shutdown at 09:52 on 19 July (as the reasons say).
+		at := time.Date(2025, 7, 19, 9, 52, 0, 0, time.UTC)
+		if spec.down == incident.OpIsolated {
+			at = time.Date(2025, 7, 19, 8, 12, 0, 0, time.UTC)
+		}
+		if _, err := st.SetOperationalAt(ctx, actor, ref, assetIDs[spec.Name], spec.down, spec.why, at); err != nil {
 			return fmt.Errorf("set %s %s: %w", spec.Name, spec.down, err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
@@ -123,6 +124,12 @@ func (s *Store) UpdateAsset(ctx context.Context, actor, ref string, assetID int6
 // SetOperational isolates, takes offline or restores an asset. The reason
 // is required; the change lands on the timeline as an action.
 func (s *Store) SetOperational(ctx context.Context, actor, ref string, assetID int64, state incident.Operational, reason string) (incident.Asset, error) {
+	return s.SetOperationalAt(ctx, actor, ref, assetID, state, reason, time.Time{})
+}
+
+// SetOperationalAt is SetOperational for a change that happened at a known
+// earlier time (recorded now, dated then on the timeline); a zero time means now.
+func (s *Store) SetOperationalAt(ctx context.Context, actor, ref string, assetID int64, state incident.Operational, reason string, at time.Time) (incident.Asset, error) {
 	var a incident.Asset
 	if err := firstValid(
 		checkEnumErr("state", state, incident.Operationals),
@@ -147,7 +154,11 @@ func (s *Store) SetOperational(ctx context.Context, actor, ref string, assetID i
 		if _, err := tx.ExecContext(ctx, `UPDATE assets SET operational = $1, updated_at = $2 WHERE id = $3`, state, fmtTime(now), a.ID); err != nil {
 			return fmt.Errorf("set asset %d %s: %w", assetID, state, err)
 		}
-		if _, err := s.appendEvent(ctx, tx, incID, incident.Event{Kind: incident.KindAction, Actor: actor, OccurredAt: now,
+		occurred := now
+		if !at.IsZero() {
+			occurred = at
+		}
+		if _, err := s.appendEvent(ctx, tx, incID, incident.Event{Kind: incident.KindAction, Actor: actor, OccurredAt: occurred,
 			Text:  fmt.Sprintf("Asset %s: %s → %s. Reason: %s", a.Name, old, state, reason),
 			Links: []incident.Link{{Type: "asset", ID: a.ID}}}); err != nil {
 			return err
