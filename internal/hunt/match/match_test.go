@@ -1,0 +1,203 @@
+package match
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestIPSet(t *testing.T) {
+	s := NewIPSet()
+	for _, v := range []string{"107.191.58.76", "10.0.0.0/8", "10.1.0.0/16", "2001:db8::/32", "2001:db8:1::5", "::ffff:192.0.2.9", "0.0.0.0/0"} {
+		if err := s.Add(v, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s2 := NewIPSet()
+	for _, v := range []string{"107.191.58.76", "10.0.0.0/8", "10.1.0.0/16", "2001:db8::/32", "2001:db8:1::5", "192.0.2.9"} {
+		if err := s2.Add(v, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		in, label string
+		ok        bool
+	}{
+		{"107.191.58.76", "107.191.58.76", true},
+		{"107.191.58.77", "", false},
+		{"10.2.3.4", "10.0.0.0/8", true},
+		{"10.1.3.4", "10.1.0.0/16", true}, // most specific wins
+		{"2001:db8:1::5", "2001:db8:1::5", true},
+		{"2001:DB8:ffff::1", "2001:db8::/32", true},
+		{"[2001:db8::1]", "2001:db8::/32", true},
+		{"2001:db9::1", "", false},
+		{"192.0.2.9", "192.0.2.9", true},
+		{"::ffff:192.0.2.9", "192.0.2.9", true},
+		{"010.1.1.1", "", false}, // leading zero: not an address
+		{"1.2.3", "", false},
+		{"1.2.3.4.5", "", false},
+		{"256.1.1.1", "", false},
+		{"-", "", false},
+		{"", "", false},
+		{"fe80::1%eth0", "", false},
+	} {
+		label, ok := s2.Lookup([]byte(c.in))
+		if ok != c.ok || label != c.label {
+			t.Errorf("Lookup(%q) = %q, %v, want %q, %v", c.in, label, ok, c.label, c.ok)
+		}
+	}
+	if label, ok := s.Lookup([]byte("8.8.8.8")); !ok || label != "0.0.0.0/0" {
+		t.Errorf("Lookup(8.8.8.8) with 0.0.0.0/0 = %q, %v", label, ok)
+	}
+	if err := s.Add("nonsense", "x"); err == nil {
+		t.Error("Add(nonsense) = nil, want an error")
+	}
+}
+
+func TestIPv4ParseMatchesNetip(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 20000; i++ {
+		var b []byte
+		n := r.IntN(18)
+		for j := 0; j < n; j++ {
+			b = append(b, "0123456789.:x"[r.IntN(13)])
+		}
+		got, ok := parseIPv4(b)
+		s := NewIPSet()
+		err := s.Add(string(b), "x")
+		want := err == nil && !bytes.ContainsRune(b, ':') && !bytes.Contains(b, []byte("/"))
+		if ok != want {
+			t.Fatalf("parseIPv4(%q) ok = %v, netip says %v", b, ok, want)
+		}
+		if ok {
+			if _, hit := s.lookup4(got); !hit {
+				t.Fatalf("parseIPv4(%q) = %x, not the address netip parsed", b, got)
+			}
+		}
+	}
+}
+
+// naive finds every occurrence by trying every position: the reference.
+func naive(pats [][]byte, buf []byte) [][2]int {
+	var out [][2]int
+	lb := bytes.ToLower(buf)
+	for start := range lb {
+		for pi, p := range pats {
+			if bytes.HasPrefix(lb[start:], bytes.ToLower(p)) {
+				out = append(out, [2]int{start, pi})
+			}
+		}
+	}
+	return out
+}
+
+func TestLiteralsMatchNaive(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := "abcABC./-_:0 \n"
+	for round := 0; round < 300; round++ {
+		var pats [][]byte
+		for i := r.IntN(20) + 1; i > 0; i-- {
+			n := r.IntN(9) + 1
+			var p []byte
+			for j := 0; j < n; j++ {
+				p = append(p, alphabet[r.IntN(len(alphabet))])
+			}
+			pats = append(pats, p)
+		}
+		var buf []byte
+		for i := r.IntN(600); i > 0; i-- {
+			if r.IntN(20) == 0 {
+				buf = append(buf, pats[r.IntN(len(pats))]...)
+			}
+			buf = append(buf, alphabet[r.IntN(len(alphabet))])
+		}
+		l, err := NewLiterals(pats)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := l.Sorted(buf, nil)
+		want := naive(pats, buf)
+		if !slices.Equal(got, want) {
+			t.Fatalf("round %d: Scan(%q) with %q = %v, want %v", round, buf, pats, got, want)
+		}
+	}
+}
+
+func TestLiteralsStop(t *testing.T) {
+	l, _ := NewLiterals([][]byte{[]byte("spinstall0.aspx"), []byte("ToolPane")})
+	n := 0
+	l.Scan([]byte("GET /_layouts/15/spinstall0.aspx /toolpane.aspx TOOLPANE"), func(pat, start int) bool { n++; return false })
+	if n != 1 {
+		t.Errorf("Scan visited %d matches after fn returned false, want 1", n)
+	}
+	if _, err := NewLiterals([][]byte{{}}); err == nil {
+		t.Error("NewLiterals(empty pattern) = nil error")
+	}
+}
+
+func FuzzLiterals(f *testing.F) {
+	f.Add("toolpane.aspx|spinstall0|1.css", "POST /_layouts/15/ToolPane.aspx?DisplayMode=Edit 1.CSS")
+	f.Fuzz(func(t *testing.T, pats, buf string) {
+		var ps [][]byte
+		for _, p := range strings.Split(pats, "|") {
+			if p != "" && len(ps) < 50 {
+				ps = append(ps, []byte(p))
+			}
+		}
+		if len(ps) == 0 || len(buf) > 4096 {
+			return
+		}
+		l, err := NewLiterals(ps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := l.Sorted([]byte(buf), nil), naive(ps, []byte(buf)); !slices.Equal(got, want) {
+			t.Fatalf("Scan(%q) with %q = %v, want %v", buf, ps, got, want)
+		}
+	})
+}
+
+func BenchmarkLiterals10k(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	// Domain-like indicators: random labels, common TLDs, so they share
+	// endings but not beginnings, as real lists do.
+	tlds := []string{".com", ".net", ".org", ".ru", ".info", ".xyz", ".top", ".io"}
+	var pats [][]byte
+	for i := 0; i < 10000; i++ {
+		n := 6 + r.IntN(14)
+		label := make([]byte, n)
+		for j := range label {
+			label[j] = "abcdefghijklmnopqrstuvwxyz0123456789-"[r.IntN(37)]
+		}
+		pats = append(pats, append(label, tlds[r.IntN(len(tlds))]...))
+	}
+	l, _ := NewLiterals(pats)
+	line := []byte("2025-07-19 07:28:11 10.0.0.5 GET /_layouts/15/start.aspx - 443 - 203.0.113.7 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) https://portal.example.com/ 200 0 0 31\n")
+	buf := bytes.Repeat(line, (4<<20)/len(line))
+	b.SetBytes(int64(len(buf)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		l.Scan(buf, func(pat, start int) bool { return true })
+	}
+}
+
+func BenchmarkIPLookup(b *testing.B) {
+	s := NewIPSet()
+	r := rand.New(rand.NewPCG(7, 8))
+	for i := 0; i < 100000; i++ {
+		v := r.Uint32()
+		_ = s.Add(fmt.Sprintf("%d.%d.%d.%d", v>>24, v>>16&255, v>>8&255, v&255), "x")
+	}
+	for i := 0; i < 1000; i++ {
+		v := r.Uint32()
+		_ = s.Add(fmt.Sprintf("%d.%d.%d.0/%d", v>>24, v>>16&255, v>>8&255, 16+r.IntN(9)), "x")
+	}
+	ip := []byte("203.0.113.7")
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		s.Lookup(ip)
+	}
+}
