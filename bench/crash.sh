@@ -3,4 +3,4 @@
 # acknowledged event must survive and the audit chain must verify.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-FIREBREAK_CRASH_ROUNDS=${ROUNDS:-100} go test -count=1 -run TestCrashKeepsAcknowledgedEvents -v -timeout 60m ./cmd/firebreak
+FIREBREAK_TEST_POSTGRES=${FIREBREAK_TEST_POSTGRES:-${1:-}} FIREBREAK_CRASH_ROUNDS=${ROUNDS:-100} go test -count=1 -run TestCrashKeepsAcknowledgedEvents -v -timeout 60m ./cmd/firebreak
