@@ -40,6 +40,8 @@ Usage:
   firebreak token create --user NAME [--name LABEL] [--data DIR | --db DSN]
   firebreak audit verify [--data DIR | --db DSN]
   firebreak backup [--data DIR] OUT
+  firebreak hunt [--iocs FILE] [--rules PATH] [--tree DIR] [--format summary|jsonl|csv] LOG...
+  firebreak rules check PATH
   firebreak config dump [flags of serve]
   firebreak version
 
@@ -70,6 +72,15 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = backup(ctx, rest, env)
 	case "config":
 		err = configCmd(rest, env)
+	case "hunt":
+		// Like grep: 0 nothing found, 1 findings, 2 trouble.
+		err = huntCmd(ctx, rest, env)
+		if err != nil && !errors.Is(err, errFound) && !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(env.Stderr, "firebreak hunt: %v\n", err)
+			return 2
+		}
+	case "rules":
+		err = rulesCmd(rest, env)
 	case "version", "--version":
 		fmt.Fprintln(env.Stdout, "firebreak", version())
 	case "help", "-h", "--help":
@@ -85,6 +96,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(env.Stderr, "firebreak: %v\n\n%s", err, usage)
 		return 2
+	case errors.Is(err, errFound):
+		return 1
 	case errors.Is(err, errAuditBroken):
 		fmt.Fprintf(env.Stderr, "firebreak: %v\n", err)
 		return 1

@@ -1,0 +1,395 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/hunt"
+	"github.com/firebreak-ir/firebreak/internal/hunt/logfmt"
+	"github.com/firebreak-ir/firebreak/internal/hunt/sigma"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/intel"
+)
+
+// listFlag collects a repeatable flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// errFound makes hunt exit 1, like grep when it finds something.
+var errFound = errors.New("findings")
+
+const huntUsage = `Usage: firebreak hunt [flags] [LOG PATH...] [--tree DIR...]
+
+Hunts web-server logs (IIS W3C, NCSA common/combined, JSON lines; plain or
+gzip; files or directories) and file trees for exploitation, web shells and
+known-bad addresses. Exit status: 0 nothing found, 1 findings, 2 error.
+
+Flags:
+`
+
+func huntCmd(ctx context.Context, args []string, env Env) error {
+	fs := flag.NewFlagSet("hunt", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	var iocs, rules, trees listFlag
+	fs.Var(&iocs, "iocs", "indicator file: plain list, CSV (type,value) or STIX 2.1 bundle (repeatable)")
+	fs.Var(&rules, "rules", "Sigma rule file or directory (repeatable)")
+	fs.Var(&trees, "tree", "directory tree to check files in: hashes, names, web shell content (repeatable)")
+	noBuiltin := fs.Bool("no-builtin", false, "leave out Firebreak's built-in rules and indicators")
+	formatIn := fs.String("format-in", "auto", "log format: auto, iis, common, combined or jsonl")
+	format := fs.String("format", "summary", "output: summary, jsonl or csv")
+	workers := fs.Int("workers", 0, "parallel workers (default: CPUs)")
+	follow := fs.Bool("follow-symlinks", false, "follow symbolic links in directories")
+	push := fs.String("push", "", "server URL to send findings to, e.g. https://firebreak.example:8080")
+	ref := fs.String("incident", "", "incident reference for --push")
+	token := fs.String("token", "", "API token for --push (or FIREBREAK_TOKEN)")
+	progressFlag := fs.String("progress", "auto", "progress on stderr: auto (when a terminal), always or never")
+	fs.Usage = func() { fmt.Fprint(env.Stderr, huntUsage); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	logs := fs.Args()
+	if len(logs) == 0 && len(trees) == 0 {
+		return fmt.Errorf("%w: give log paths and/or --tree directories", errUsage)
+	}
+	if *token == "" {
+		*token = env.Getenv("FIREBREAK_TOKEN")
+	}
+	if *push != "" && (*ref == "" || *token == "") {
+		return fmt.Errorf("%w: --push needs --incident and --token (or FIREBREAK_TOKEN)", errUsage)
+	}
+	opt := hunt.Options{Workers: *workers, FollowSymlinks: *follow}
+	if *formatIn != "auto" {
+		f, err := logfmt.ParseFormat(*formatIn)
+		if err != nil {
+			return fmt.Errorf("%w: --format-in: %v", errUsage, err)
+		}
+		opt.Format = f
+	}
+	if !*noBuiltin {
+		r, err := hunt.BuiltinRules()
+		if err != nil {
+			return err
+		}
+		opt.Rules = append(opt.Rules, r...)
+		opt.Indicators = append(opt.Indicators, hunt.BuiltinIndicators()...)
+	}
+	for _, p := range rules {
+		r, problems, err := loadRules(p)
+		if err != nil {
+			return err
+		}
+		if len(problems) > 0 {
+			for _, pr := range problems {
+				fmt.Fprintf(env.Stderr, "firebreak: rule rejected: %v\n", pr)
+			}
+			return fmt.Errorf("%d rule(s) in %s cannot be evaluated (see above); fix or remove them", len(problems), p)
+		}
+		opt.Rules = append(opt.Rules, r...)
+	}
+	for _, p := range iocs {
+		inds, err := loadIndicators(p, env)
+		if err != nil {
+			return err
+		}
+		opt.Indicators = append(opt.Indicators, inds...)
+	}
+	eng, err := hunt.New(opt)
+	if err != nil {
+		return err
+	}
+	for _, r := range eng.SlowRules() {
+		fmt.Fprintf(env.Stderr, "firebreak: note: rule %s (%s) has no literal to prefilter on; it is evaluated on every line\n", r.ID, r.File)
+	}
+
+	var out func(hunt.Finding) error
+	var finish func(hunt.Stats, time.Duration) error
+	switch *format {
+	case "summary":
+		s := hunt.NewSummary()
+		out = func(f hunt.Finding) error { s.Add(f); return nil }
+		finish = func(st hunt.Stats, d time.Duration) error { _, err := s.WriteTo(env.Stdout, st, d); return err }
+	case "jsonl":
+		j := hunt.NewJSONL(env.Stdout)
+		out = j.Write
+		finish = func(hunt.Stats, time.Duration) error { return nil }
+	case "csv":
+		c := hunt.NewCSV(env.Stdout)
+		out = c.Write
+		finish = func(hunt.Stats, time.Duration) error { return c.Flush() }
+	default:
+		return fmt.Errorf("%w: --format %q: want summary, jsonl or csv", errUsage, *format)
+	}
+	var pusher *findingPusher
+	if *push != "" {
+		pusher = newPusher(*push, *ref, *token)
+		inner := out
+		out = func(f hunt.Finding) error {
+			if err := inner(f); err != nil {
+				return err
+			}
+			return pusher.add(ctx, f)
+		}
+	}
+
+	prog := newProgress(env, *progressFlag)
+	var outErr error
+	emit := func(f hunt.Finding) {
+		if outErr == nil {
+			outErr = out(f)
+		}
+	}
+	start := time.Now()
+	var total hunt.Stats
+	if len(logs) > 0 {
+		st, err := eng.Logs(ctx, logs, prog.add, emit)
+		if err != nil {
+			return err
+		}
+		total = st
+	}
+	if len(trees) > 0 {
+		st, err := eng.Files(ctx, trees, prog.add, emit)
+		if err != nil {
+			return err
+		}
+		total.Files += st.Files
+		total.Bytes += st.Bytes
+		total.Findings += st.Findings
+		total.Problems = append(total.Problems, st.Problems...)
+	}
+	prog.stop()
+	if outErr != nil {
+		return fmt.Errorf("write findings: %w", outErr)
+	}
+	if pusher != nil {
+		if err := pusher.flush(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "firebreak: pushed %d finding(s) to %s (%d new)\n", pusher.sent, *ref, pusher.created)
+	}
+	if err := finish(total, time.Since(start)); err != nil {
+		return err
+	}
+	if *format != "summary" && (total.Malformed > 0 || len(total.Problems) > 0) {
+		fmt.Fprintf(env.Stderr, "firebreak: %d malformed line(s), %d problem(s):\n", total.Malformed, len(total.Problems))
+		for _, p := range total.Problems {
+			fmt.Fprintf(env.Stderr, "  %s\n", p)
+		}
+	}
+	if total.Findings > 0 {
+		return errFound
+	}
+	return nil
+}
+
+func loadRules(path string) ([]*sigma.Rule, []*sigma.Error, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--rules: %w", err)
+	}
+	if info.IsDir() {
+		return sigma.LoadDir(path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--rules: %w", err)
+	}
+	rules, err := sigma.Parse(path, b)
+	if err != nil {
+		if ps := sigma.Problems(err); len(ps) > 0 {
+			return rules, ps, nil
+		}
+		return nil, nil, err
+	}
+	return rules, nil, nil
+}
+
+func loadIndicators(path string, env Env) ([]incident.Indicator, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--iocs: %w", err)
+	}
+	defer f.Close()
+	res, err := intel.Parse(path, f, intel.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("--iocs: %w", err)
+	}
+	for _, p := range res.Rejected {
+		fmt.Fprintf(env.Stderr, "firebreak: indicator skipped: %v\n", p)
+	}
+	return res.Indicators, nil
+}
+
+// rulesCmd is 'firebreak rules check PATH': load rules and report.
+func rulesCmd(args []string, env Env) error {
+	if len(args) != 2 || args[0] != "check" {
+		return fmt.Errorf("%w: want 'rules check PATH'", errUsage)
+	}
+	n, problems, err := sigma.Check(args[1])
+	if err != nil {
+		return err
+	}
+	for _, p := range problems {
+		fmt.Fprintf(env.Stdout, "rejected: %v\n", p)
+	}
+	fmt.Fprintf(env.Stdout, "%d rule(s) loaded, %d rejected\n", n, len(problems))
+	if len(problems) > 0 {
+		return fmt.Errorf("%d rule(s) rejected", len(problems))
+	}
+	return nil
+}
+
+// progress prints bytes done and the rate on a terminal.
+type progress struct {
+	done  atomic.Int64
+	quit  chan struct{}
+	ended chan struct{}
+}
+
+func newProgress(env Env, mode string) *progress {
+	p := &progress{}
+	show := mode == "always"
+	if mode == "auto" {
+		if f, ok := env.Stderr.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+				show = true
+			}
+		}
+	}
+	if !show {
+		return p
+	}
+	p.quit, p.ended = make(chan struct{}), make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(p.ended)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.quit:
+				fmt.Fprint(env.Stderr, "\r\033[K")
+				return
+			case <-t.C:
+				d := p.done.Load()
+				el := time.Since(start).Seconds()
+				fmt.Fprintf(env.Stderr, "\r\033[Khunting: %.1f MB, %.0f MB/s", float64(d)/1e6, float64(d)/1e6/el)
+			}
+		}
+	}()
+	return p
+}
+
+func (p *progress) add(n int64) { p.done.Add(n) }
+
+func (p *progress) stop() {
+	if p.quit != nil {
+		close(p.quit)
+		<-p.ended
+	}
+}
+
+// findingPusher sends findings to a Firebreak server in batches. Each has
+// a key derived from host, file, line, rule and indicator, so re-running a
+// hunt adds nothing twice.
+type findingPusher struct {
+	url, token string
+	host       string
+	batch      []map[string]any
+	sent       int
+	created    int
+	client     *http.Client
+}
+
+func newPusher(base, ref, token string) *findingPusher {
+	host, _ := os.Hostname()
+	return &findingPusher{url: strings.TrimSuffix(base, "/") + "/api/v1/incidents/" + ref + "/findings", token: token, host: host,
+		client: &http.Client{Timeout: 60 * time.Second}}
+}
+
+func (p *findingPusher) add(ctx context.Context, f hunt.Finding) error {
+	sum := sha256.Sum256([]byte(strings.Join([]string{p.host, f.File, fmt.Sprint(f.Line), f.Rule, f.Indicator}, "\x00")))
+	sev := f.Severity
+	switch sev {
+	case "informational":
+		sev = "low"
+	case "low", "medium", "high", "critical":
+	default:
+		sev = "medium"
+	}
+	fields := f.Fields
+	if len(fields) > 64 {
+		fields = nil
+	}
+	item := map[string]any{"key": hex.EncodeToString(sum[:16]), "rule": f.Rule, "title": f.Title, "severity": sev,
+		"host": p.host, "file": f.File, "line": f.Line, "indicator": f.Indicator, "fields": fields}
+	if f.Time != nil {
+		item["log_time"] = f.Time.UTC().Format(time.RFC3339Nano)
+	}
+	p.batch = append(p.batch, item)
+	if len(p.batch) >= 500 {
+		return p.flush(ctx)
+	}
+	return nil
+}
+
+func (p *findingPusher) flush(ctx context.Context) error {
+	if len(p.batch) == 0 {
+		return nil
+	}
+	body, err := json.Marshal(map[string]any{"findings": p.batch})
+	if err != nil {
+		return err
+	}
+	var lastErr error
+	for attempt := 0; attempt < 6; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-time.After(time.Duration(1<<attempt) * 250 * time.Millisecond):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+p.token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := p.client.Do(req)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode == http.StatusOK:
+			var r struct{ Created int }
+			_ = json.Unmarshal(b, &r)
+			p.sent += len(p.batch)
+			p.created += r.Created
+			p.batch = p.batch[:0]
+			return nil
+		case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
+			lastErr = fmt.Errorf("server answered %s", resp.Status)
+		default:
+			return fmt.Errorf("push findings: server answered %s: %s", resp.Status, bytes.TrimSpace(b))
+		}
+	}
+	return fmt.Errorf("push findings: giving up after retries: %w", lastErr)
+}

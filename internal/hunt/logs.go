@@ -1,0 +1,483 @@
+package hunt
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+
+	"github.com/firebreak-ir/firebreak/internal/hunt/logfmt"
+	"github.com/firebreak-ir/firebreak/internal/hunt/walk"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+)
+
+// maxLine is the longest line the engine reads; longer lines are reported
+// as malformed and skipped.
+const maxLine = 1 << 20
+
+// chunk is a piece of one log file that ends at a line end.
+type chunk struct {
+	file   string
+	buf    []byte
+	line0  int64 // number of the chunk's first line
+	format logfmt.Format
+	layout *logfmt.IISLayout // IIS: the layout in force at the chunk's start
+	done   chan chunkResult
+}
+
+type chunkResult struct {
+	findings  []Finding
+	lines     int64
+	malformed int64
+	problems  []Problem
+}
+
+// Logs hunts in log files and directories of them. Findings reach emit in
+// file order (as walked) and line order, from one goroutine.
+func (e *Engine) Logs(ctx context.Context, paths []string, progress func(bytes int64), emit func(Finding)) (Stats, error) {
+	var st Stats
+	files, skipped := walk.Files(ctx, paths, walk.Options{FollowSymlinks: e.opt.FollowSymlinks})
+	for _, p := range skipped {
+		st.addProblem(Problem{File: p.Path, Reason: p.Reason})
+	}
+	if len(files) == 0 && len(skipped) == 0 {
+		return st, errNoInput
+	}
+	jobs := make(chan *chunk, e.opt.Workers)
+	ordered := make(chan *chunk, 2*e.opt.Workers) // bounds memory: chunks in flight
+	var wg sync.WaitGroup
+	for w := 0; w < e.opt.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var sc scratch
+			for c := range jobs {
+				c.done <- e.scanChunk(c, &sc)
+			}
+		}()
+	}
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(ordered)
+		defer close(jobs)
+		for _, f := range files {
+			if ctx.Err() != nil {
+				readErr <- ctx.Err()
+				return
+			}
+			if err := e.readFile(ctx, f.Path, jobs, ordered, progress); err != nil {
+				ordered <- &chunk{file: f.Path, done: resultOf(Problem{File: f.Path, Reason: err.Error()})}
+			}
+		}
+		readErr <- nil
+	}()
+	lastFile := ""
+	for c := range ordered {
+		r := <-c.done
+		if c.file != lastFile && c.buf != nil {
+			st.Files++
+			lastFile = c.file
+		}
+		st.Bytes += int64(len(c.buf))
+		st.Lines += r.lines
+		st.Malformed += r.malformed
+		for _, p := range r.problems {
+			st.addProblem(p)
+		}
+		for _, f := range r.findings {
+			st.Findings++
+			emit(f)
+		}
+		putBuf(c.buf)
+	}
+	wg.Wait()
+	return st, <-readErr
+}
+
+func resultOf(p Problem) chan chunkResult {
+	ch := make(chan chunkResult, 1)
+	ch <- chunkResult{problems: []Problem{p}}
+	return ch
+}
+
+func (st *Stats) addProblem(p Problem) {
+	if len(st.Problems) < maxProblems {
+		st.Problems = append(st.Problems, p)
+	}
+}
+
+var bufPool sync.Pool
+
+func getBuf(n int) []byte {
+	if b, ok := bufPool.Get().(*[]byte); ok && cap(*b) >= n {
+		return (*b)[:n]
+	}
+	return make([]byte, n)
+}
+
+func putBuf(b []byte) {
+	if b != nil {
+		bufPool.Put(&b)
+	}
+}
+
+// readFile cuts one file into chunks at line ends and hands them out.
+func (e *Engine) readFile(ctx context.Context, path string, jobs, ordered chan<- *chunk, progress func(int64)) error {
+	rc, err := logfmt.Open(path)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	format := e.opt.Format
+	var layout *logfmt.IISLayout
+	var carry []byte
+	line := int64(1)
+	first := true
+	size := e.opt.ChunkSize
+	for {
+		buf := getBuf(size)
+		n := copy(buf, carry)
+		m, err := io.ReadFull(rc, buf[n:])
+		n += m
+		eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+		if err != nil && !eof {
+			putBuf(buf)
+			return fmt.Errorf("read: %w", err)
+		}
+		buf = buf[:n]
+		if progress != nil {
+			progress(int64(m))
+		}
+		if n == 0 {
+			putBuf(buf)
+			return nil
+		}
+		if first {
+			first = false
+			if format == logfmt.Unknown {
+				format = logfmt.Detect(buf[:min(len(buf), 64<<10)])
+				if format == logfmt.Unknown {
+					putBuf(buf)
+					return errors.New("not a log format Firebreak reads (IIS W3C, NCSA common/combined, JSON lines); use --format-in")
+				}
+			}
+		}
+		cut := len(buf)
+		carry = carry[:0]
+		if !eof {
+			i := bytes.LastIndexByte(buf, '\n')
+			if i < 0 {
+				if len(buf) >= maxLine {
+					// One enormous line: skip to its end, report it.
+					ordered <- &chunk{file: path, done: resultOf(Problem{File: path, Line: line, Reason: "line longer than 1 MiB skipped"})}
+					if err := skipLine(rc); err != nil {
+						putBuf(buf)
+						return nil
+					}
+					line++
+					putBuf(buf)
+					continue
+				}
+				size *= 2 // a line longer than the chunk: read more
+				carry = append(carry[:0], buf...)
+				putBuf(buf)
+				continue
+			}
+			cut = i + 1
+			carry = append(carry, buf[cut:]...)
+			size = e.opt.ChunkSize
+		}
+		c := &chunk{file: path, buf: buf[:cut], line0: line, format: format, layout: layout, done: make(chan chunkResult, 1)}
+		line += int64(bytes.Count(c.buf, []byte{'\n'}))
+		if format == logfmt.IIS {
+			layout = lastLayout(c.buf, layout)
+		}
+		select {
+		case ordered <- c:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		jobs <- c
+		if eof {
+			return nil
+		}
+	}
+}
+
+func skipLine(r io.Reader) error {
+	b := make([]byte, 64<<10)
+	for {
+		n, err := r.Read(b)
+		if bytes.IndexByte(b[:n], '\n') >= 0 {
+			return nil // (the rest of that read is lost with the line; rare)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// lastLayout returns the layout of the last #Fields directive in buf, or cur.
+func lastLayout(buf []byte, cur *logfmt.IISLayout) *logfmt.IISLayout {
+	i := bytes.LastIndex(buf, []byte("#Fields:"))
+	for i >= 0 {
+		if i == 0 || buf[i-1] == '\n' {
+			end := bytes.IndexByte(buf[i:], '\n')
+			if end < 0 {
+				end = len(buf) - i
+			}
+			if l, err := logfmt.ParseFieldsDirective(buf[i : i+end]); err == nil {
+				return l
+			}
+			return cur
+		}
+		i = bytes.LastIndex(buf[:i], []byte("#Fields:"))
+	}
+	return cur
+}
+
+// scratch is per-worker memory reused across chunks.
+type scratch struct {
+	hits [][2]int
+	rec  logfmt.Record
+	seen map[[2]int32]bool
+}
+
+// scanChunk finds everything in one chunk.
+func (e *Engine) scanChunk(c *chunk, sc *scratch) chunkResult {
+	var res chunkResult
+	buf := c.buf
+	sc.hits = e.lits.Sorted(buf, sc.hits)
+	hits := sc.hits
+	layout := c.layout
+	if c.format == logfmt.IIS && layout == nil {
+		layout = logfmt.DefaultIISLayout()
+	}
+	cip, nf := -1, 0
+	if layout != nil {
+		cip, nf = layout.Index("c-ip"), len(layout.Fields())
+	}
+	lineNo := c.line0
+	h := 0
+	for pos := 0; pos < len(buf); lineNo++ {
+		end := bytes.IndexByte(buf[pos:], '\n')
+		if end < 0 {
+			end = len(buf)
+		} else {
+			end += pos
+		}
+		line := trimCR(buf[pos:end])
+		start := pos
+		pos = end + 1
+		res.lines++
+		// Literal hits on this line.
+		h0 := h
+		for h < len(hits) && hits[h][0] < end {
+			h++
+		}
+		lineHits := hits[h0:h]
+		if len(line) == 0 {
+			continue
+		}
+		if c.format == logfmt.IIS && line[0] == '#' {
+			if bytes.HasPrefix(line, []byte("#Fields:")) {
+				if l, err := logfmt.ParseFieldsDirective(line); err == nil {
+					layout, cip, nf = l, l.Index("c-ip"), len(l.Fields())
+				} else {
+					res.malformed++
+					res.problem(c.file, lineNo, "bad #Fields directive: "+err.Error())
+				}
+			}
+			continue
+		}
+		if reason := quickCheck(c.format, nf, line); reason != "" {
+			res.malformed++
+			res.problem(c.file, lineNo, reason)
+			continue
+		}
+		var ipHit string
+		if e.ips.Len() > 0 {
+			var addr []byte
+			switch c.format {
+			case logfmt.IIS:
+				if cip >= 0 {
+					addr, _ = layout.Column(line, cip)
+				}
+			case logfmt.NCSACommon, logfmt.NCSACombined:
+				if i := bytes.IndexByte(line, ' '); i > 0 {
+					addr = line[:i]
+				}
+			}
+			if addr != nil {
+				ipHit, _ = e.ips.Lookup(addr)
+			}
+		}
+		jsonNeedsParse := c.format == logfmt.JSONLines && e.ips.Len() > 0
+		if ipHit == "" && len(lineHits) == 0 && len(e.slowRules) == 0 && !jsonNeedsParse {
+			continue
+		}
+		rec := &sc.rec
+		rec.Reset()
+		if err := parseLine(c.format, layout, e.opt.JSONMapping, line, rec); err != nil {
+			res.malformed++
+			res.problem(c.file, lineNo, err.Error())
+			continue
+		}
+		if jsonNeedsParse && ipHit == "" {
+			if v, ok := rec.Get("c-ip"); ok {
+				ipHit, _ = e.ips.Lookup(v)
+			}
+		}
+		e.evaluate(c.file, lineNo, line, start, lineHits, ipHit, rec, sc, &res)
+	}
+	return res
+}
+
+func (r *chunkResult) problem(file string, line int64, reason string) {
+	if len(r.problems) < maxProblems {
+		r.problems = append(r.problems, Problem{File: file, Line: line, Reason: reason})
+	}
+}
+
+func trimCR(b []byte) []byte {
+	if len(b) > 0 && b[len(b)-1] == '\r' {
+		return b[:len(b)-1]
+	}
+	return b
+}
+
+// quickCheck rejects lines of the wrong shape without parsing them.
+func quickCheck(f logfmt.Format, fields int, line []byte) string {
+	switch f {
+	case logfmt.IIS:
+		if want := fields - 1; bytes.Count(line, []byte{' '}) != want {
+			return fmt.Sprintf("has %d fields, the #Fields directive says %d", bytes.Count(line, []byte{' '})+1, want+1)
+		}
+	case logfmt.JSONLines:
+		if line[0] != '{' {
+			return "not a JSON object"
+		}
+	}
+	return ""
+}
+
+func parseLine(f logfmt.Format, layout *logfmt.IISLayout, m logfmt.JSONMapping, line []byte, rec *logfmt.Record) error {
+	switch f {
+	case logfmt.IIS:
+		return layout.Parse(line, rec)
+	case logfmt.NCSACommon, logfmt.NCSACombined:
+		return logfmt.ParseNCSA(line, rec)
+	case logfmt.JSONLines:
+		return logfmt.ParseJSON(line, m, rec)
+	}
+	return fmt.Errorf("unknown format %v", f)
+}
+
+// event adapts a parsed record to what Sigma rules read.
+type event struct{ rec *logfmt.Record }
+
+func (ev event) Field(name string) ([]byte, bool) { return ev.rec.Get(name) }
+func (ev event) Raw() []byte                      { return ev.rec.Line() }
+
+// evaluate turns the hits on one line into findings.
+func (e *Engine) evaluate(file string, lineNo int64, line []byte, lineStart int, hits [][2]int, ipHit string,
+	rec *logfmt.Record, sc *scratch, res *chunkResult) {
+	var out []Finding
+	add := func(rule, title, sev, indicator string) {
+		f := Finding{File: file, Line: lineNo, Rule: rule, Title: title, Severity: sev, Indicator: indicator, Raw: string(line)}
+		if t, ok := rec.Time(); ok {
+			f.Time = &t
+		}
+		f.Fields = map[string]string{}
+		rec.Each(func(name string, v []byte) { f.Fields[name] = string(v) })
+		out = append(out, f)
+	}
+	if ipHit != "" {
+		add("ioc", "Request from a known-bad address", string(incident.SeverityHigh), ipHit)
+	}
+	if sc.seen == nil {
+		sc.seen = map[[2]int32]bool{}
+	}
+	clear(sc.seen)
+	rulesDone := map[int32]bool{}
+	for _, hit := range hits {
+		start := hit[0] - lineStart
+		for _, o := range e.owners[hit[1]] {
+			if o.indicator >= 0 {
+				ind := e.strInds[o.indicator]
+				if sc.seen[[2]int32{o.indicator, -1}] || !bounded(line, start, start+len(e.lits.Pattern(hit[1])), ind.Type) {
+					continue
+				}
+				sc.seen[[2]int32{o.indicator, -1}] = true
+				add("ioc", "Indicator seen: "+string(ind.Type), severityOf(ind), ind.Value)
+				continue
+			}
+			if rulesDone[o.rule] {
+				continue
+			}
+			rulesDone[o.rule] = true
+			if r := e.rules[o.rule]; r.Match(event{rec}) {
+				add(r.ID, r.Title, r.Severity.String(), "")
+			}
+		}
+	}
+	for _, ri := range e.slowRules {
+		if r := e.rules[ri]; r.Match(event{rec}) {
+			add(r.ID, r.Title, r.Severity.String(), "")
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Finding) int {
+		if a.Rule != b.Rule {
+			if a.Rule < b.Rule {
+				return -1
+			}
+			return 1
+		}
+		if a.Indicator < b.Indicator {
+			return -1
+		}
+		if a.Indicator > b.Indicator {
+			return 1
+		}
+		return 0
+	})
+	res.findings = append(res.findings, out...)
+}
+
+func severityOf(ind incident.Indicator) string {
+	switch {
+	case ind.Confidence >= 80:
+		return string(incident.SeverityHigh)
+	case ind.Confidence > 0 && ind.Confidence < 30:
+		return string(incident.SeverityLow)
+	}
+	return string(incident.SeverityMedium)
+}
+
+// bounded reports whether line[start:end] is a whole token rather than part
+// of a longer name: "evil.com" must not match in "notevil.com".
+func bounded(line []byte, start, end int, t incident.IndicatorType) bool {
+	word := func(c byte) bool {
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+	}
+	switch t {
+	case incident.IndURLPath, incident.IndURL, incident.IndUserAgent:
+		return true // paths and URLs are specific enough; a user agent is a whole field anyway
+	}
+	if start > 0 {
+		p := line[start-1]
+		if word(p) || (t == incident.IndDomain || t == incident.IndEmail) && p == '.' {
+			return false
+		}
+	}
+	if end < len(line) && word(line[end]) {
+		return false
+	}
+	if t == incident.IndDomain && end+1 < len(line) && line[end] == '.' && word(line[end+1]) {
+		return false // evil.com in evil.com.au
+	}
+	return true
+}
