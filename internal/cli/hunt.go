@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -57,6 +58,7 @@ func huntCmd(ctx context.Context, args []string, env Env) error {
 	ref := fs.String("incident", "", "incident reference for --push")
 	token := fs.String("token", "", "API token for --push (or FIREBREAK_TOKEN)")
 	progressFlag := fs.String("progress", "auto", "progress on stderr: auto (when a terminal), always or never")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for performance work)")
 	fs.Usage = func() { fmt.Fprint(env.Stderr, huntUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -148,6 +150,16 @@ func huntCmd(ctx context.Context, args []string, env Env) error {
 		}
 	}
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	prog := newProgress(env, *progressFlag)
 	var outErr error
 	emit := func(f hunt.Finding) {

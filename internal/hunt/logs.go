@@ -221,20 +221,30 @@ func skipLine(r io.Reader) error {
 }
 
 // lastLayout returns the layout of the last #Fields directive in buf, or cur.
+// Directives are rare: a forward search for the rare '#' is fastest.
 func lastLayout(buf []byte, cur *logfmt.IISLayout) *logfmt.IISLayout {
-	i := bytes.LastIndex(buf, []byte("#Fields:"))
-	for i >= 0 {
-		if i == 0 || buf[i-1] == '\n' {
-			end := bytes.IndexByte(buf[i:], '\n')
-			if end < 0 {
-				end = len(buf) - i
-			}
-			if l, err := logfmt.ParseFieldsDirective(buf[i : i+end]); err == nil {
-				return l
-			}
-			return cur
+	directive := []byte("#Fields:")
+	last := -1
+	for off := 0; ; {
+		i := bytes.Index(buf[off:], directive)
+		if i < 0 {
+			break
 		}
-		i = bytes.LastIndex(buf[:i], []byte("#Fields:"))
+		i += off
+		if i == 0 || buf[i-1] == '\n' {
+			last = i
+		}
+		off = i + len(directive)
+	}
+	if last < 0 {
+		return cur
+	}
+	end := bytes.IndexByte(buf[last:], '\n')
+	if end < 0 {
+		end = len(buf) - last
+	}
+	if l, err := logfmt.ParseFieldsDirective(buf[last : last+end]); err == nil {
+		return l
 	}
 	return cur
 }

@@ -8,19 +8,28 @@ import (
 
 // Literals finds many byte strings in a buffer at once, ignoring ASCII case.
 //
-// It samples the buffer instead of reading every position: with m the length
-// of the shortest pattern, every occurrence of any pattern covers m-3
-// consecutive positions at which one of its first 4-byte windows ("grams")
-// starts, so looking only at every (m-3)th position cannot miss one. Each
-// sampled gram is folded to lower case, hashed into a 1 Mbit filter that
-// fits in L2 cache, and only on a filter hit looked up among the patterns'
-// grams and verified. Long patterns make it faster, not slower.
+// It samples the buffer instead of reading every position. With G the gram
+// length (8 bytes for patterns of 8 bytes or more, 4 for shorter ones) and m
+// the length of the shortest pattern, every occurrence of a pattern covers
+// m-G+1 consecutive positions at which one of its first G-byte windows
+// ("grams") starts, so looking only at every (m-G+1)th position cannot miss
+// one. Each sampled gram is folded to lower case and hashed into a 1 Mbit
+// filter that fits in L2 cache; only on a filter hit is it looked up among
+// the patterns' grams and verified. Long grams keep common text ("aspx",
+// ".com") from matching the grams of many patterns at once.
 type Literals struct {
-	pats   [][]byte // folded to lower case
+	pats  [][]byte // folded to lower case
+	long  *sampler // patterns of 8 bytes or more
+	mid   *sampler // patterns of 4 to 7 bytes
+	short []int    // patterns shorter than 4 bytes: found by a plain scan
+}
+
+// sampler is the sampled scan for patterns that share one gram length.
+type sampler struct {
+	gram   int // 4 or 8
 	stride int
 	filter []uint64
-	grams  map[uint32][]gramRef
-	short  []int // patterns shorter than 4 bytes: found by a plain scan
+	grams  map[uint64][]gramRef
 }
 
 type gramRef struct {
@@ -29,51 +38,67 @@ type gramRef struct {
 }
 
 const (
-	gramLen    = 4
 	filterBits = 20
-	foldMask   = 0x20202020
+	fold4      = 0x20202020
+	fold8      = 0x2020202020202020
 )
 
 // MinLiteral is the shortest pattern that the sampled scan handles; shorter
 // ones work but are scanned for one by one.
-const MinLiteral = gramLen
+const MinLiteral = 4
 
 // NewLiterals compiles patterns. Pattern i is reported as i. Empty patterns
 // are refused.
 func NewLiterals(patterns [][]byte) (*Literals, error) {
-	l := &Literals{filter: make([]uint64, 1<<filterBits/64), grams: map[uint32][]gramRef{}}
-	minLen := 0
+	l := &Literals{}
+	var long, mid []int
 	for i, p := range patterns {
 		if len(p) == 0 {
 			return nil, fmt.Errorf("pattern %d is empty", i)
 		}
 		l.pats = append(l.pats, foldCopy(p))
-		if len(p) < gramLen {
+		switch {
+		case len(p) >= 8:
+			long = append(long, i)
+		case len(p) >= 4:
+			mid = append(mid, i)
+		default:
 			l.short = append(l.short, i)
-			continue
-		}
-		if minLen == 0 || len(p) < minLen {
-			minLen = len(p)
 		}
 	}
-	if minLen == 0 {
-		return l, nil
+	l.long = newSampler(l.pats, long, 8)
+	l.mid = newSampler(l.pats, mid, 4)
+	return l, nil
+}
+
+func newSampler(pats [][]byte, idx []int, gram int) *sampler {
+	if len(idx) == 0 {
+		return nil
 	}
-	l.stride = minLen - gramLen + 1
-	for i, p := range l.pats {
-		if len(p) < gramLen {
-			continue
-		}
+	minLen := len(pats[idx[0]])
+	for _, i := range idx {
+		minLen = min(minLen, len(pats[i]))
+	}
+	s := &sampler{gram: gram, stride: minLen - gram + 1, filter: make([]uint64, 1<<filterBits/64), grams: map[uint64][]gramRef{}}
+	for _, i := range idx {
+		p := pats[i]
 		// Index the grams at offsets 0..stride-1: exactly one of them lands
 		// on a sampled position, whatever the pattern's length.
-		for off := 0; off < l.stride; off++ {
-			g := binary.LittleEndian.Uint32(p[off:]) | foldMask
-			l.grams[g] = append(l.grams[g], gramRef{int32(i), int32(off)})
+		for off := 0; off < s.stride; off++ {
+			g := s.key(p[off:])
+			s.grams[g] = append(s.grams[g], gramRef{int32(i), int32(off)})
 			h := hashGram(g)
-			l.filter[h/64] |= 1 << (h % 64)
+			s.filter[h/64] |= 1 << (h % 64)
 		}
 	}
-	return l, nil
+	return s
+}
+
+func (s *sampler) key(b []byte) uint64 {
+	if s.gram == 8 {
+		return binary.LittleEndian.Uint64(b) | fold8
+	}
+	return uint64(binary.LittleEndian.Uint32(b) | fold4)
 }
 
 // Len returns the number of patterns.
@@ -82,7 +107,7 @@ func (l *Literals) Len() int { return len(l.pats) }
 // Pattern returns pattern i as compiled (lower case).
 func (l *Literals) Pattern(i int) []byte { return l.pats[i] }
 
-func hashGram(g uint32) uint32 { return (g * 0x9E3779B1) >> (32 - filterBits) }
+func hashGram(g uint64) uint64 { return (g * 0x9E3779B97F4A7C15) >> (64 - filterBits) }
 
 func foldCopy(p []byte) []byte {
 	out := make([]byte, len(p))
@@ -117,20 +142,9 @@ func equalFoldAt(buf []byte, start int, p []byte) bool {
 // pattern's index and the occurrence's start offset, until fn returns false.
 // Occurrences are reported once each, roughly in buffer order.
 func (l *Literals) Scan(buf []byte, fn func(pat, start int) bool) {
-	if l.stride > 0 {
-		last := len(buf) - gramLen
-		for i := 0; i <= last; i += l.stride {
-			g := binary.LittleEndian.Uint32(buf[i:]) | foldMask
-			h := hashGram(g)
-			if l.filter[h/64]&(1<<(h%64)) == 0 {
-				continue
-			}
-			for _, ref := range l.grams[g] {
-				start := i - int(ref.off)
-				if equalFoldAt(buf, start, l.pats[ref.pat]) && !fn(int(ref.pat), start) {
-					return
-				}
-			}
+	for _, s := range []*sampler{l.long, l.mid} {
+		if s != nil && !s.scan(l.pats, buf, fn) {
+			return
 		}
 	}
 	for _, pi := range l.short {
@@ -141,6 +155,45 @@ func (l *Literals) Scan(buf []byte, fn func(pat, start int) bool) {
 			}
 		}
 	}
+}
+
+func (s *sampler) scan(pats [][]byte, buf []byte, fn func(pat, start int) bool) bool {
+	last := len(buf) - s.gram
+	filter := s.filter
+	if s.gram == 8 {
+		for i := 0; i <= last; i += s.stride {
+			g := binary.LittleEndian.Uint64(buf[i:]) | fold8
+			h := hashGram(g)
+			if filter[h/64]&(1<<(h%64)) == 0 {
+				continue
+			}
+			if !s.verify(pats, buf, i, g, fn) {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i <= last; i += s.stride {
+		g := uint64(binary.LittleEndian.Uint32(buf[i:]) | fold4)
+		h := hashGram(g)
+		if filter[h/64]&(1<<(h%64)) == 0 {
+			continue
+		}
+		if !s.verify(pats, buf, i, g, fn) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *sampler) verify(pats [][]byte, buf []byte, i int, g uint64, fn func(pat, start int) bool) bool {
+	for _, ref := range s.grams[g] {
+		start := i - int(ref.off)
+		if equalFoldAt(buf, start, pats[ref.pat]) && !fn(int(ref.pat), start) {
+			return false
+		}
+	}
+	return true
 }
 
 // Sorted is Scan's result in buffer order: (start, pattern) pairs sorted by
