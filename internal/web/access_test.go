@@ -24,7 +24,13 @@ type reqSpec struct {
 	query func(f *fixture, inc testIncident) string
 	body  func(f *fixture, inc testIncident) (body []byte, contentType string)
 	want  int
+	// stream marks a Server-Sent Events route: its request is cancelled
+	// after streamFor, so that the handler returns.
+	stream bool
 }
+
+// streamFor is how long a request to a streaming route stays open.
+const streamFor = 200 * time.Millisecond
 
 func jsonOf(v any) func(*fixture, testIncident) ([]byte, string) {
 	b, err := json.Marshal(v)
@@ -124,6 +130,72 @@ var routeSpecs = map[string]reqSpec{
 	"GET /static/{file}":   {want: 200},
 	"GET /{$}":             {want: 200},
 	"GET /incidents/{ref}": {want: 200},
+
+	// Console forms: a success redirects (303) to the page showing the change.
+	"POST /incidents":       {body: formOf(url.Values{"title": {"Phishing wave"}, "severity": {"high"}, "tlp": {"amber"}}), want: 303},
+	"POST /incidents/{ref}": {body: formOf(url.Values{"severity": {"critical"}, "reason": {"customer data involved"}}), want: 303},
+	// The stream runs until the client goes: routeRequest cancels it after 200 ms.
+	"GET /incidents/{ref}/events/stream": {stream: true, want: 200},
+	"POST /incidents/{ref}/timeline":     {body: formOf(url.Values{"kind": {"note"}, "text": {"Checked the proxy logs."}}), want: 303},
+	"GET /incidents/{ref}/tasks":         {want: 200},
+	"POST /incidents/{ref}/tasks":        {body: formOf(url.Values{"title": {"Rotate keys"}, "assignee": {"u-responder"}}), want: 303},
+	"POST /incidents/{ref}/tasks/{id}": {id: idOf(func(i testIncident) int64 { return i.Task }),
+		body: formOf(url.Values{"state": {"in_progress"}, "assignee": {"u-responder"}}), want: 303},
+	"GET /incidents/{ref}/assets": {want: 200},
+	"POST /incidents/{ref}/assets": {body: func(f *fixture, inc testIncident) ([]byte, string) {
+		return formOf(url.Values{"name": {f.unique("db")}, "kind": {"host"}, "criticality": {"high"}})(f, inc)
+	}, want: 303},
+	"POST /incidents/{ref}/assets/{id}/compromise": {id: idOf(func(i testIncident) int64 { return i.Asset }),
+		body: formOf(url.Values{"compromise": {"suspected"}, "reason": {"beaconing seen"}}), want: 303},
+	"GET /incidents/{ref}/assets/{id}/operational": {id: idOf(func(i testIncident) int64 { return i.Asset }),
+		query: func(*fixture, testIncident) string { return "state=isolated" }, want: 200},
+	"POST /incidents/{ref}/assets/{id}/operational": {id: idOf(func(i testIncident) int64 { return i.Asset }),
+		body: func(f *fixture, inc testIncident) ([]byte, string) {
+			// Toggle, so that every allowed call is a real change.
+			state := incident.OpIsolated
+			if f.assetState(inc) != incident.OpOnline {
+				state = incident.OpOnline
+			}
+			return formOf(url.Values{"state": {string(state)}, "reason": {"containment drill"}})(f, inc)
+		}, want: 303},
+	"GET /incidents/{ref}/indicators":  {want: 200},
+	"POST /incidents/{ref}/indicators": {body: formOf(url.Values{"value": {"203.0.113.10"}, "tlp": {"amber"}}), want: 303},
+	"GET /incidents/{ref}/findings":    {want: 200},
+	"POST /incidents/{ref}/findings/{id}/triage": {id: idOf(func(i testIncident) int64 { return i.Finding }),
+		body: formOf(url.Values{"state": {"confirmed"}, "reason": {"matches the webshell"}}), want: 303},
+	// Promoting needs a finding with something to promote: each call gets a fresh one.
+	"POST /incidents/{ref}/findings/{id}/promote": {id: func(f *fixture, inc testIncident) int64 {
+		return f.makeFinding(inc, incident.Finding{Rule: "ioc", Title: "Known C2 address", Host: "web-01", Indicator: "192.0.2.99"})
+	}, body: formOf(url.Values{"to": {"indicator"}}), want: 303},
+	"GET /incidents/{ref}/evidence": {want: 200},
+	"POST /incidents/{ref}/evidence": {body: func(*fixture, testIncident) ([]byte, string) {
+		return multipartBody("access.log", []byte("GET /shell.php 200\n"), "proxy log")
+	}, want: 303},
+	"GET /account": {want: 200},
+	// The new password is the old one, so that every role can change it again.
+	"POST /account/password": {body: formOf(url.Values{"current": {testPassword}, "new": {testPassword}, "confirm": {testPassword}}), want: 303},
+	"POST /account/tokens":   {body: formOf(url.Values{"name": {"hunt agent"}, "days": {"30"}}), want: 201},
+	"GET /admin/users":       {want: 200},
+	"POST /admin/users": {body: func(f *fixture, inc testIncident) ([]byte, string) {
+		return formOf(url.Values{"name": {f.unique("analyst")}, "role": {"viewer"}, "password": {"a long enough password"}})(f, inc)
+	}, want: 303},
+	"POST /admin/users/{id}": {id: func(f *fixture, _ testIncident) int64 { return f.target.ID },
+		body: formOf(url.Values{"role": {"viewer"}, "disabled": {"false"}}), want: 303},
+}
+
+// formOf sends v as an HTML form.
+func formOf(v url.Values) func(*fixture, testIncident) ([]byte, string) {
+	b := []byte(v.Encode())
+	return func(*fixture, testIncident) ([]byte, string) { return b, "application/x-www-form-urlencoded" }
+}
+
+// makeFinding stores a finding (with a fresh key) on inc and returns its id.
+func (f *fixture) makeFinding(inc testIncident, fd incident.Finding) int64 {
+	f.t.Helper()
+	fd.Key = f.unique("finding")
+	out, _, err := f.st.AddFindings(context.Background(), "fixture", inc.Ref, []incident.Finding{fd})
+	f.must(err, "add finding")
+	return out[0].ID
 }
 
 // assetState returns the operational state of inc's fixture asset.
@@ -169,7 +241,13 @@ func (f *fixture) routeRequest(rt RouteInfo, who string, inc testIncident) *http
 	if spec.body != nil {
 		body, ct = spec.body(f, inc)
 	}
-	return f.newRequest(who, rt.Method, path, body, ct)
+	req := f.newRequest(who, rt.Method, path, body, ct)
+	if spec.stream {
+		ctx, cancel := context.WithCancel(req.Context())
+		time.AfterFunc(streamFor, cancel)
+		req = req.WithContext(ctx)
+	}
+	return req
 }
 
 // outcome is what a request should get.
@@ -257,10 +335,22 @@ func (f *fixture) checkAccess(t *testing.T, doc openAPI, rt RouteInfo, who strin
 			t.Fatalf("%s %s as %s = %d, want %d; body %.300q", req.Method, req.URL, who, rec.Code, want.status, rec.Body.String())
 		}
 		switch {
-		case rec.Code == http.StatusSeeOther && rt.Perm != auth.Public && rt.Path != "/logout":
+		case rec.Code == http.StatusSeeOther && (who == anonymous || who == expired) && rt.Perm != auth.Public:
 			loc := rec.Header().Get("Location")
 			if wantLoc := "/login?next=" + url.QueryEscape(req.URL.RequestURI()); loc != wantLoc {
 				t.Errorf("Location = %q, want %q", loc, wantLoc)
+			}
+		case rec.Code == http.StatusSeeOther:
+			// After a form: back to a page of the console.
+			if loc := rec.Header().Get("Location"); !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") {
+				t.Errorf("Location = %q, want a path on this site", loc)
+			}
+		case rec.Code == http.StatusOK && routeSpecs[rt.Method+" "+rt.Path].stream:
+			if ct := rec.Header().Get("Content-Type"); ct != "text/event-stream" {
+				t.Errorf("stream Content-Type = %q, want text/event-stream", ct)
+			}
+			if !strings.HasPrefix(rec.Body.String(), "retry: ") {
+				t.Errorf("stream body %.100q does not start with a retry interval", rec.Body.String())
 			}
 		case rec.Code >= 400 && rt.API:
 			if e := decodeError(t, rec); e.Error.Code != want.code {
@@ -326,6 +416,42 @@ func TestAccessSpotChecks(t *testing.T) {
 		{expired, "GET " + inc, false, 401},
 		{expired, "GET /api/v1/incidents", false, 401},
 		{expired, "POST /api/v1/tokens", false, 401},
+
+		// The console.
+		{"viewer", "GET /incidents/{ref}", false, 200},
+		{"viewer", "GET /incidents/{ref}/events/stream", false, 200},
+		{"viewer", "POST /incidents/{ref}/timeline", false, 403},
+		{"viewer", "POST /incidents/{ref}/tasks", false, 403},
+		{"viewer", "GET /incidents/{ref}/assets/{id}/operational", false, 403},
+		{"viewer", "GET /incidents/{ref}/evidence", false, 403},
+		{"communications", "POST /incidents/{ref}/timeline", false, 303},
+		{"communications", "GET /incidents/{ref}/evidence", false, 403},
+		{"communications", "POST /incidents/{ref}/evidence", false, 403},
+		{"communications", "POST /incidents/{ref}/findings/{id}/triage", false, 403},
+		{"responder", "GET /admin/users", false, 403},
+		{"responder", "POST /incidents", false, 403},
+		{"responder", "POST /incidents/{ref}", false, 403},
+		{"responder", "GET /incidents/{ref}/assets/{id}/operational", false, 200},
+		{"responder", "POST /incidents/{ref}/assets/{id}/operational", false, 303},
+		{"legal", "GET /incidents/{ref}/evidence", false, 200},
+		{"legal", "POST /incidents/{ref}/indicators", false, 403},
+		{"commander", "POST /incidents", false, 303},
+		{"commander", "POST /incidents/{ref}", false, 303},
+		{"commander", "POST /admin/users", false, 403},
+		{"admin", "GET /admin/users", false, 200},
+		{"admin", "POST /admin/users/{id}", false, 303},
+		{"guest", "GET /account", false, 200},
+		{"guest", "GET /admin/users", false, 403},
+		{"guest", "GET /incidents/{ref}/assets", false, 200},
+		{"guest", "GET /incidents/{ref}/assets", true, 404},
+		{"guest", "GET /incidents/{ref}/events/stream", true, 404},
+		{"guest", "POST /incidents/{ref}/timeline", true, 404},
+		{"guest", "POST /incidents/{ref}/findings/{id}/promote", false, 303},
+		{"guest", "POST /incidents/{ref}/assets/{id}/operational", false, 403},
+		{"anonymous", "GET /account", false, 303},
+		{"anonymous", "GET /incidents/{ref}/events/stream", false, 303},
+		{"anonymous", "POST /incidents/{ref}/timeline", false, 401},
+		{expired, "GET /incidents/{ref}", false, 303},
 	}
 	f := newFixture(t)
 	routes := map[string]RouteInfo{}

@@ -63,6 +63,10 @@ func (f *form) takeError(err error) bool {
 func parseForm(w http.ResponseWriter, r *http.Request) (*form, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, &apiError{http.StatusRequestEntityTooLarge, "too_large", "the form is larger than 1 MiB"}
+		}
 		return nil, errBadRequest("bad_form", "could not read the form: %v", err)
 	}
 	return &form{Values: r.PostForm}, nil

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
+	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/store"
 )
 
@@ -15,20 +17,27 @@ import (
 // also carries changes made through other replicas.
 const livePoll = 300 * time.Millisecond
 
+// liveRecheck is how often an open stream checks that its caller may still
+// read the incident: a stream must not outlive a logout, a password change,
+// a disabled account or a guest's expiry.
+var liveRecheck = 15 * time.Second
+
 // eventStream sends new timeline entries of one incident as Server-Sent
 // Events, each carrying the whole entry as JSON. A reconnecting browser
 // sends Last-Event-ID and gets what it missed.
 func (s *Server) eventStream(w http.ResponseWriter, r *http.Request, c *caller) error {
 	ref := r.PathValue("ref")
 	rc := http.NewResponseController(w)
-	var last int64
+	// Start from now: the page already shows the past. This also answers
+	// 404 for an unknown incident before the stream begins.
+	last, err := s.st.LastEventID(r.Context(), ref)
+	if err != nil {
+		return err
+	}
 	if v := r.Header.Get("Last-Event-ID"); v != "" {
-		last, _ = strconv.ParseInt(v, 10, 64)
-	} else {
-		// Start from now: the page already shows the past.
-		var err error
-		if last, err = s.st.LastEventID(r.Context(), ref); err != nil {
-			return err
+		// A reconnecting browser: send what it missed.
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id >= 0 {
+			last = min(id, last)
 		}
 	}
 	h := w.Header()
@@ -42,12 +51,18 @@ func (s *Server) eventStream(w http.ResponseWriter, r *http.Request, c *caller) 
 	}
 	tick := time.NewTicker(livePoll)
 	defer tick.Stop()
-	keepalive := time.Now()
+	keepalive, checked := time.Now(), time.Now()
 	for {
 		select {
 		case <-r.Context().Done():
 			return nil
 		case <-tick.C:
+		}
+		if time.Since(checked) >= liveRecheck {
+			if !s.mayStillRead(r, ref) {
+				return nil
+			}
+			checked = time.Now()
 		}
 		events, err := s.st.ListEvents(r.Context(), ref, store.Page{After: last, Limit: 500})
 		if err != nil {
@@ -72,4 +87,13 @@ func (s *Server) eventStream(w http.ResponseWriter, r *http.Request, c *caller) 
 			return nil
 		}
 	}
+}
+
+// mayStillRead reports whether the caller of r may still read incident ref.
+func (s *Server) mayStillRead(r *http.Request, ref string) bool {
+	c, err := s.identify(r)
+	if err != nil || c == nil || !auth.Can(c.user.Role, auth.IncidentRead) {
+		return false
+	}
+	return !auth.Scoped(c.user.Role) || slices.Contains(c.user.Incidents, ref)
 }

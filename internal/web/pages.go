@@ -237,6 +237,10 @@ func (s *Server) updateIncidentForm(w http.ResponseWriter, r *http.Request, c *c
 			p.Anchors = map[incident.Anchor]incident.AnchorSetting{a: {At: *at, Reason: p.Reason}}
 		}
 	}
+	if p.Phase == nil && p.Severity == nil && p.TLP == nil && fm.Get("anchor") == "" {
+		// Otherwise nothing would land on the timeline, though the reason was given for it.
+		fm.fail("phase", "choose a phase, a severity or a clock anchor to change")
+	}
 	if p.Reason == "" {
 		fm.fail("reason", "is required: say why, for the record")
 	}

@@ -204,9 +204,36 @@ func (s *Server) renderOperational(w http.ResponseWriter, r *http.Request, c *ca
 	v.Before = incident.BlastRadius(assets, services, nil)
 	changed := slices.Clone(assets)
 	changed[i].Operational = v.State
-	v.After = incident.BlastRadius(changed, services, nil)
+	v.After = withBaseline(incident.BlastRadius(changed, services, nil), v.Before)
 	v.Graph = layoutGraph(changed, services, v.After, &v.Asset)
 	return s.render(w, status, "operational.html", c, "Change "+v.Asset.Name+" · "+ref, v)
+}
+
+// withBaseline sets each impact's baseline in after to the effect now, in
+// before, and lists the services that the change would bring back too,
+// so that the confirmation shows what changes either way.
+func withBaseline(after, before incident.Blast) incident.Blast {
+	was := map[int64]incident.Impact{}
+	for _, im := range before.Impacts {
+		was[im.ServiceID] = im
+	}
+	out := after
+	out.Impacts = nil
+	for _, im := range after.Impacts {
+		im.Baseline = incident.EffectNone
+		if b, ok := was[im.ServiceID]; ok {
+			im.Baseline = b.Effect
+			delete(was, im.ServiceID)
+		}
+		out.Impacts = append(out.Impacts, im)
+	}
+	for _, b := range before.Impacts { // in before's order: worst first
+		if _, ok := was[b.ServiceID]; ok {
+			out.Impacts = append(out.Impacts, incident.Impact{ServiceID: b.ServiceID, Service: b.Service,
+				Effect: incident.EffectNone, Baseline: b.Effect})
+		}
+	}
+	return out
 }
 
 func (s *Server) operationalForm(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -338,8 +365,14 @@ func (s *Server) promoteForm(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err == nil && !fm.Invalid() {
 		return seeOther(w, r, "/incidents/"+ref+"/findings")
 	}
-	if err != nil && !fm.takeError(err) {
-		return err
+	if err != nil {
+		// The fields of the indicator or asset are not on this page: show
+		// the whole message where the page shows promotion errors.
+		var ve *incident.ValidationError
+		if !asValidation(err, &ve) {
+			return err
+		}
+		fm.fail("to", fmt.Sprintf("finding %d: %v", f.ID, ve))
 	}
 	return s.renderFindings(w, r, c, http.StatusUnprocessableEntity, fm)
 }

@@ -218,6 +218,9 @@ func (s *Server) changePasswordForm(w http.ResponseWriter, r *http.Request, c *c
 	return seeOther(w, r, "/login")
 }
 
+// maxTokenDays bounds a token's lifetime as entered in the console.
+const maxTokenDays = 3660
+
 func (s *Server) createTokenForm(w http.ResponseWriter, r *http.Request, c *caller) error {
 	fm, err := parseForm(w, r)
 	if err != nil {
@@ -226,7 +229,10 @@ func (s *Server) createTokenForm(w http.ResponseWriter, r *http.Request, c *call
 	var exp *time.Time
 	if d := fm.Get("days"); d != "" && d != "0" {
 		days := fm.intField("days")
-		t := s.now().Add(time.Duration(days) * 24 * time.Hour).UTC()
+		if days > maxTokenDays { // and time.Duration would overflow
+			fm.fail("days", fmt.Sprintf("at most %d; 0 = never", maxTokenDays))
+		}
+		t := s.now().Add(time.Duration(min(days, maxTokenDays)) * 24 * time.Hour).UTC()
 		exp = &t
 	}
 	tok, hash := auth.NewToken()
@@ -267,9 +273,7 @@ func (s *Server) createUserForm(w http.ResponseWriter, r *http.Request, c *calle
 		return err
 	}
 	u := incident.User{Name: strings.TrimSpace(fm.Get("name")), Role: incident.Role(fm.Get("role")), ExpiresAt: fm.timeField("expires_at")}
-	for _, ref := range strings.FieldsFunc(fm.Get("incidents"), func(r rune) bool { return r == ',' || r == ' ' }) {
-		u.Incidents = append(u.Incidents, ref)
-	}
+	u.Incidents = append(u.Incidents, strings.FieldsFunc(fm.Get("incidents"), func(r rune) bool { return r == ',' || r == ' ' })...)
 	if err := auth.CheckPassword(fm.Get("password")); err != nil {
 		fm.fail("password", err.Error())
 	}
