@@ -4,7 +4,7 @@ BIN     := bin/firebreak
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/firebreak-ir/firebreak/internal/cli.Version=$(VERSION)
 
-.PHONY: build run test test-short lint fuzz bench clean
+.PHONY: build run test test-short lint fuzz bench screenshots clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/firebreak
@@ -17,7 +17,9 @@ run: build
 
 # The whole suite, with the race detector. Suites that need PostgreSQL run
 # when FIREBREAK_TEST_POSTGRES holds a DSN; with FIREBREAK_REQUIRE_ALL=1
-# (as in CI) a missing one fails instead of skipping.
+# (as in CI) a missing one fails instead of skipping. The browser tests
+# (./e2e) need headless Chromium (Debian's chromium, or FIREBREAK_CHROMIUM)
+# in the same way.
 test: lint
 	$(GO) test -race -count=1 ./...
 
@@ -37,6 +39,11 @@ fuzz:
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
 	    echo "== $$pkg $$f"; $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=10s $$pkg || exit 1; \
 	  done; done
+
+# PNGs of the console's main pages for the README, from the demo incident
+# in headless Chromium.
+screenshots:
+	FIREBREAK_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestScreenshots$$' -v ./e2e
 
 bench:
 	bash bench/appends.sh

@@ -159,13 +159,18 @@ type IncidentFilter struct {
 	Severity incident.Severity
 	// AssignedTo keeps incidents with an unfinished task assigned to this name.
 	AssignedTo string
-	Page       Page
+	// Newest lists the most recent first; Page.After is then ignored.
+	Newest bool
+	Page   Page
 }
 
 // ListIncidents returns incidents in creation order, without anchors.
 func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter) ([]incident.Incident, error) {
 	q := `SELECT ` + incidentCols + ` FROM incidents WHERE id > $1`
 	args := []any{f.Page.After}
+	if f.Newest {
+		args[0] = 0
+	}
 	if f.Phase != "" {
 		args = append(args, f.Phase)
 		q += fmt.Sprintf(` AND phase = $%d`, len(args))
@@ -190,7 +195,11 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter) ([]incident
 		q += ` AND ref IN (` + strings.Join(ph, ", ") + `)`
 	}
 	args = append(args, f.Page.limit())
-	q += fmt.Sprintf(` ORDER BY id LIMIT $%d`, len(args))
+	order := "id"
+	if f.Newest {
+		order = "id DESC"
+	}
+	q += fmt.Sprintf(` ORDER BY %s LIMIT $%d`, order, len(args))
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list incidents: %w", err)
@@ -255,6 +264,11 @@ func (s *Store) UpdateIncident(ctx context.Context, actor, ref string, p Inciden
 				return err
 			}
 		}
+		if in.TLP != old.TLP {
+			if err := note(incident.KindDecision, fmt.Sprintf("TLP changed from %s to %s", old.TLP, in.TLP)); err != nil {
+				return err
+			}
+		}
 		if in.Severity != old.Severity {
 			if err := note(incident.KindDecision, fmt.Sprintf("Severity changed from %s to %s", old.Severity, in.Severity)); err != nil {
 				return err
@@ -297,6 +311,23 @@ type Counts struct {
 	NewFindings int `json:"new_findings"` // signals waiting for triage
 	OpenTasks   int `json:"open_tasks"`
 	Events      int `json:"events"`
+}
+
+// CountsOf returns the Counts of one incident.
+func (s *Store) CountsOf(ctx context.Context, ref string) (Counts, error) {
+	id, err := s.incidentID(ctx, s.r, ref)
+	if err != nil {
+		return Counts{}, err
+	}
+	var c Counts
+	err = s.r.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM findings WHERE incident_id = $1 AND state = 'new'),
+		(SELECT count(*) FROM tasks WHERE incident_id = $1 AND state NOT IN ('done', 'cancelled')),
+		(SELECT count(*) FROM events WHERE incident_id = $1)`, id).Scan(&c.NewFindings, &c.OpenTasks, &c.Events)
+	if err != nil {
+		return c, fmt.Errorf("count items of %s: %w", ref, err)
+	}
+	return c, nil
 }
 
 // IncidentCounts returns Counts for every incident that has any, keyed by reference.

@@ -36,11 +36,9 @@ func (s *Server) frame(r *http.Request, ref, tab string) (incidentFrame, error) 
 		return f, err
 	}
 	f.Impacts = blast.Impacts
-	counts, err := s.st.IncidentCounts(r.Context())
-	if err != nil {
+	if f.Counts, err = s.st.CountsOf(r.Context(), ref); err != nil {
 		return f, err
 	}
-	f.Counts = counts[ref]
 	return f, nil
 }
 
@@ -83,7 +81,7 @@ func (s *Server) renderIncidents(w http.ResponseWriter, r *http.Request, c *call
 	q := r.URL.Query()
 	v := incidentsView{Phase: q.Get("phase"), Severity: q.Get("severity"), Mine: q.Get("mine"),
 		Phases: incident.Phases, Severities: incident.Severities, TLPs: incident.TLPs, Form: fm}
-	f := store.IncidentFilter{Page: store.Page{Limit: 1000}}
+	f := store.IncidentFilter{Page: store.Page{Limit: 1000}, Newest: true}
 	if slices.Contains(incident.Phases, incident.Phase(v.Phase)) {
 		f.Phase = incident.Phase(v.Phase)
 	}
@@ -104,8 +102,8 @@ func (s *Server) renderIncidents(w http.ResponseWriter, r *http.Request, c *call
 	if err != nil {
 		return err
 	}
-	for i := len(items) - 1; i >= 0; i-- { // newest first
-		v.Rows = append(v.Rows, incidentRow{items[i], counts[items[i].Ref]})
+	for _, in := range items { // newest first
+		v.Rows = append(v.Rows, incidentRow{in, counts[in.Ref]})
 	}
 	return s.render(w, status, "incidents.html", c, "Incidents", v)
 }

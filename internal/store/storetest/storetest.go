@@ -453,7 +453,9 @@ func testIncidentUpdate(t *testing.T, e *env) {
 		want  []incident.EventKind // new timeline events, in order
 		texts []string             // each new event's text contains this
 	}{
-		{"title and summary", store.IncidentPatch{Title: ptr("Renamed"), Summary: ptr("More detail"), TLP: ptr(incident.TLPRed)}, nil, nil},
+		{"title and summary", store.IncidentPatch{Title: ptr("Renamed"), Summary: ptr("More detail")}, nil, nil},
+		{"tlp", store.IncidentPatch{TLP: ptr(incident.TLPRed), Reason: "names of victims in the record"},
+			[]incident.EventKind{incident.KindDecision}, []string{"TLP changed from amber to red"}},
 		{"phase", store.IncidentPatch{Phase: ptr(incident.PhaseAnalysing), Reason: "triage started"},
 			[]incident.EventKind{incident.KindPhaseChange}, []string{"triage started"}},
 		{"severity", store.IncidentPatch{Severity: ptr(incident.SeverityCritical), Reason: "payroll data involved"},
