@@ -279,11 +279,6 @@ func (tb *tab) listen(ev any) {
 		}
 		p += fmt.Sprintf(" (%s:%d)", d.URL, d.LineNumber+1)
 	case *log.EventEntryAdded:
-		// The console serves no favicon; the browser's own request for
-		// one is not the page's doing.
-		if strings.HasSuffix(ev.Entry.URL, "/favicon.ico") {
-			break
-		}
 		if ev.Entry.Level == log.LevelError || ev.Entry.Level == log.LevelWarning {
 			p = fmt.Sprintf("log %s/%s: %s (%s)", ev.Entry.Source, ev.Entry.Level, ev.Entry.Text, ev.Entry.URL)
 		}
