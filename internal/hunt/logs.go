@@ -264,7 +264,14 @@ func (e *Engine) scanChunk(c *chunk, sc *scratch) chunkResult {
 	hits := sc.hits
 	layout := c.layout
 	if c.format == logfmt.IIS && layout == nil {
-		layout = logfmt.DefaultIISLayout()
+		// No #Fields yet: guess IIS 8.5 or 7 from the first line, as the reader does.
+		first := buf
+		if i := bytes.IndexByte(first, '\n'); i >= 0 {
+			first = first[:i]
+		}
+		if layout = logfmt.DefaultIISLayoutFor(trimCR(first)); layout == nil {
+			layout = logfmt.DefaultIISLayout()
+		}
 	}
 	cip, nf := -1, 0
 	if layout != nil {

@@ -118,11 +118,13 @@ var (
 // time-taken). The layout is shared; it is immutable.
 func DefaultIISLayout() *IISLayout { return iisDefault85 }
 
-// defaultIISLayoutFor guesses a default layout from a data line's column
-// count, for logs whose #Fields header is missing: IIS 8.5+ (15 columns) or
-// IIS 7 (14 columns, no referer).
-func defaultIISLayoutFor(line []byte) *IISLayout {
-	switch bytes.Count(line, []byte{' '}) + 1 {
+// DefaultIISLayoutFor guesses the layout of a data line from a log whose
+// #Fields header is missing, by its column count: the IIS 8.5+ default (15
+// columns, see DefaultIISLayout), the IIS 7 default (14 columns, without
+// cs(Referer)), or nil when neither fits. A Reader uses it for data lines
+// before any #Fields directive.
+func DefaultIISLayoutFor(line []byte) *IISLayout {
+	switch bytes.Count(trimEOL(line), []byte{' '}) + 1 {
 	case len(iisDefault85.sch.names):
 		return iisDefault85
 	case len(iisDefault7.sch.names):

@@ -287,3 +287,28 @@ func TestIISLayoutManyColumns(t *testing.T) {
 		t.Errorf("Len() = %d, want 100000 (repeats ignored)", rec.Len())
 	}
 }
+
+func TestDefaultIISLayoutFor(t *testing.T) {
+	iis7 := "2025-07-18 16:06:12 10.20.0.15 GET / - 80 - 192.0.2.1 curl/8 200 0 0 3\r\n"
+	tests := []struct {
+		line string
+		want *IISLayout
+	}{
+		{toolShellLine, DefaultIISLayout()},
+		{toolShellLine + "\r\n", DefaultIISLayout()},
+		{iis7, iisDefault7},
+		{"a b c", nil},
+	}
+	for _, tt := range tests {
+		if got := DefaultIISLayoutFor([]byte(tt.line)); got != tt.want {
+			t.Errorf("DefaultIISLayoutFor(%q) = %v, want %v", tt.line, got, tt.want)
+		}
+	}
+	var rec Record
+	if err := DefaultIISLayoutFor([]byte(iis7)).Parse([]byte(iis7), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := rec.Get("cs-user-agent"); string(v) != "curl/8" {
+		t.Errorf(`IIS 7 layout: Get("cs-user-agent") = %q, want "curl/8"`, v)
+	}
+}

@@ -251,15 +251,23 @@ func (r *Record) intern(key []byte) string {
 }
 
 // jsonString returns the raw content of the string at p[0] == '"' and the
-// text after its closing quote.
+// text after its closing quote: the first quote not escaped by an odd run
+// of backslashes (the document is valid JSON).
 func jsonString(p []byte) (raw, rest []byte) {
 	for i := 1; ; {
-		j := bytes.IndexAny(p[i:], `"\`)
-		i += j
-		if p[i] == '"' {
-			return p[1:i], p[i+1:]
+		j := bytes.IndexByte(p[i:], '"')
+		if j < 0 { // not reached for valid JSON
+			return p[1:], p[len(p):]
 		}
-		i += 2 // skip the escaped byte; \uXXXX's digits are not quotes
+		q := i + j
+		bs := 0
+		for k := q - 1; k >= 1 && p[k] == '\\'; k-- {
+			bs++
+		}
+		if bs%2 == 0 {
+			return p[1:q], p[q+1:]
+		}
+		i = q + 1
 	}
 }
 

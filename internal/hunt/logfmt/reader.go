@@ -67,7 +67,7 @@ type Options struct {
 	IISLayout *IISLayout
 	// MaxLineBytes is the longest line accepted (without its line
 	// terminator); longer lines are reported as malformed and skipped.
-	// Zero means DefaultMaxLineBytes.
+	// Zero means DefaultMaxLineBytes; values above 1 GiB mean 1 GiB.
 	MaxLineBytes int
 }
 
@@ -78,6 +78,8 @@ const (
 	MaxMalformedKept = 100
 	// detectBytes is how much a Reader reads to detect the format.
 	detectBytes = 64 << 10
+	// maxMaxLineBytes bounds Options.MaxLineBytes.
+	maxMaxLineBytes = 1 << 30
 )
 
 // Reader reads the records of a log stream line by line. It is for simple
@@ -109,6 +111,7 @@ func NewReader(r io.Reader, format Format, opts Options) *Reader {
 	if opts.MaxLineBytes <= 0 {
 		opts.MaxLineBytes = DefaultMaxLineBytes
 	}
+	opts.MaxLineBytes = min(opts.MaxLineBytes, maxMaxLineBytes)
 	return &Reader{
 		src:    r,
 		opts:   opts,
@@ -173,7 +176,7 @@ func (r *Reader) Next() (*Record, int64, error) {
 			}
 			layout := r.layout
 			if layout == nil {
-				if layout = defaultIISLayoutFor(line); layout == nil {
+				if layout = DefaultIISLayoutFor(line); layout == nil {
 					err = lineErr("no #Fields directive, and " + strconv.Itoa(bytes.Count(line, []byte{' '})+1) +
 						" fields match no default IIS layout")
 					break
@@ -242,14 +245,14 @@ func (r *Reader) addMalformed(reason string) {
 // start allocates the buffer and, for Unknown, detects the format.
 func (r *Reader) start() {
 	r.started = true
-	r.buf = make([]byte, min(detectBytes, r.maxBuf))
+	r.buf = make([]byte, 4<<10) // grown as needed, up to maxBuf
 	if r.format != Unknown {
 		return
 	}
-	for r.w < len(r.buf) && r.readErr == nil {
+	for r.w < detectBytes && r.readErr == nil {
 		r.fill()
 	}
-	r.format = Detect(r.buf[:r.w])
+	r.format = Detect(r.buf[:min(r.w, detectBytes)])
 }
 
 // readLine returns the next line including its '\n' (the last line may

@@ -373,3 +373,11 @@ func TestOpen(t *testing.T) {
 		t.Errorf("truncated gzip read ended with %v, want an error", res.Err)
 	}
 }
+
+func TestReaderHugeMaxLine(t *testing.T) {
+	line := `192.0.2.1 - - [18/Jul/2025:18:06:12 +0200] "GET / HTTP/1.1" 200 1`
+	r := NewReader(strings.NewReader(line+"\n"), Unknown, Options{MaxLineBytes: int(^uint(0) >> 1)})
+	if res := readAll(r); res.Err != io.EOF || len(res.Lines) != 1 {
+		t.Errorf("with MaxLineBytes = MaxInt: %d records, %v, want 1, io.EOF", len(res.Lines), res.Err)
+	}
+}

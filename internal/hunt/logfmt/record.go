@@ -328,8 +328,8 @@ func (r *Record) Raw(name string) ([]byte, bool) {
 }
 
 // Each calls fn with every present field, in line order, decoded as Get
-// decodes it. fn must not keep name's or value's memory beyond the record's
-// next reuse.
+// decodes it. value is only valid until the record is reused; copy it to
+// keep it.
 func (r *Record) Each(fn func(name string, value []byte)) {
 	s := r.schema()
 	for i, v := range r.vals {

@@ -498,7 +498,7 @@ func (c *compiler) compileValue(n *yaml.Node, m mods, keyword bool) (*value, err
 }
 
 // compileRegexp compiles an re value with its sub-modifiers (i, m, s as Go
-// flags). Under i, ASCII letters fold to their ASCII case only, as in PCRE
+// flags). Under i (or an inline (?i)), ASCII letters fold to their ASCII case only, as in PCRE
 // and the rest of this package, rather than by Go's Unicode folding (which
 // also equates k with the Kelvin sign and s with the long s); other letters
 // keep Unicode folding. It returns the source actually compiled.
@@ -510,12 +510,11 @@ func compileRegexp(s, flags string) (*regexp.Regexp, string, error) {
 	if _, err := regexp.Compile(src); err != nil {
 		return nil, "", fmt.Errorf("bad regular expression %q: %v", s, err)
 	}
-	if strings.Contains(flags, "i") {
-		tree, err := syntax.Parse(src, syntax.Perl)
-		if err != nil {
-			return nil, "", fmt.Errorf("bad regular expression %q: %v", s, err)
-		}
-		asciiFold(tree)
+	tree, err := syntax.Parse(src, syntax.Perl)
+	if err != nil {
+		return nil, "", fmt.Errorf("bad regular expression %q: %v", s, err)
+	}
+	if asciiFold(tree) {
 		src = tree.String()
 	}
 	re, err := regexp.Compile(src)
@@ -525,14 +524,18 @@ func compileRegexp(s, flags string) (*regexp.Regexp, string, error) {
 	return re, src, nil
 }
 
-// asciiFold rewrites case-folded literals so that ASCII letters match only
-// their two ASCII cases.
-func asciiFold(re *syntax.Regexp) {
+// asciiFold rewrites case-folded literals (the i sub-modifier, or an
+// inline (?i)) so that ASCII letters match only their two ASCII cases. It
+// reports whether it changed anything.
+func asciiFold(re *syntax.Regexp) bool {
+	changed := false
 	for _, sub := range re.Sub {
-		asciiFold(sub)
+		if asciiFold(sub) {
+			changed = true
+		}
 	}
 	if re.Op != syntax.OpLiteral || re.Flags&syntax.FoldCase == 0 {
-		return
+		return changed
 	}
 	subs := make([]*syntax.Regexp, 0, len(re.Rune))
 	for _, r := range re.Rune {
@@ -544,6 +547,7 @@ func asciiFold(re *syntax.Regexp) {
 		subs = append(subs, &syntax.Regexp{Op: syntax.OpLiteral, Rune: []rune{r}, Flags: re.Flags})
 	}
 	*re = syntax.Regexp{Op: syntax.OpConcat, Sub: subs, Flags: re.Flags}
+	return true
 }
 
 // parsePrefix parses a cidr value: an IPv4 or IPv6 prefix, or a single

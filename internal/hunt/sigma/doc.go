@@ -27,14 +27,15 @@
 //     A backslash escapes '*', '?' and itself ("\*", "\?", "\\"); a
 //     backslash before anything else is a plain backslash, so "C:\Windows"
 //     and "C:\\Windows" are the same value.
-//   - null, and the empty string '', match a field that is absent or empty
+//   - null, and the empty string, match a field that is absent or empty
 //     (web logs write both as "-", which parsers report as absent). exists:
 //     true/false tests presence alone.
 //   - Modifiers: contains, startswith, endswith, all, cased, neq (the field
 //     is present and equals none of the values), exists, re with the
 //     sub-modifiers i, m and s (Go RE2 syntax, which covers the PCRE subset
 //     the specification allows; matched anywhere in the value unless
-//     anchored), cidr (IPv4 and IPv6; IPv4-mapped IPv6 addresses are
+//     anchored; under i ASCII letters fold to their ASCII case only, as in
+//     PCRE), cidr (IPv4 and IPv6; IPv4-mapped IPv6 addresses are
 //     unmapped), lt/lte/gt/gte (numeric, the field parsed as a decimal
 //     number), base64 (padded standard encoding), base64offset (the three
 //     shifted encodings, with contains), wide/utf16le, utf16be, utf16 (BOM
@@ -66,6 +67,15 @@
 // identifiers, patterns that match no identifier, or nesting deeper than 64
 // levels; other log sources; rule collections (action: global, reset,
 // repeat: the whole file is rejected), correlation rules and filters;
-// timeframe; YAML aliases and merge keys; rules over the size limits
-// ([MaxFileSize] per file, [MaxValues] values per rule); duplicate rule ids.
+// taxonomies other than Sigma's; timeframe; YAML aliases and merge keys;
+// rules over the size limits ([MaxFileSize] per file, [MaxValues] values
+// per rule); duplicate rule ids.
+//
+// # Matching and prefiltering
+//
+// Match is meant for candidate lines: a hunt engine searches whole buffers
+// for the strings [Rule.Literals] returns and evaluates a rule only on the
+// lines that hold one of them (rules whose literals are not ok must see
+// every line). [Rule.Fields] names the fields a rule reads, so that a
+// parser can decode only those.
 package sigma

@@ -1,6 +1,9 @@
 package sigma
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+)
 
 // Case-insensitive comparison in this package is ASCII case folding: the
 // letters A–Z equal a–z and every other byte equals only itself. Rule values
@@ -32,17 +35,37 @@ func lowerCopy(b []byte) []byte {
 }
 
 // equalFold reports whether s equals low (already lowered) under ASCII case
-// folding.
+// folding. Eight bytes at a time, the upper-case letters of s are found and
+// lowered with word arithmetic.
 func equalFold(s, low []byte) bool {
 	if len(s) != len(low) {
 		return false
 	}
-	for i, c := range s {
-		if lower[c] != low[i] {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if lower8(binary.LittleEndian.Uint64(s[i:])) != binary.LittleEndian.Uint64(low[i:]) {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if lower[s[i]] != low[i] {
 			return false
 		}
 	}
 	return true
+}
+
+// lower8 lowers the ASCII upper-case letters among eight bytes.
+func lower8(x uint64) uint64 {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	h := x &^ high                  // each byte's low seven bits
+	geA := h + ones*(0x80-'A')      // high bit set where the byte is >= 'A'
+	gtZ := h + ones*(0x80-'Z'-1)    // high bit set where the byte is > 'Z'
+	upper := geA &^ gtZ &^ x & high // and the byte itself is ASCII
+	return x | upper>>2             // 0x80>>2 is 0x20, the case bit
 }
 
 // equalFoldBoth reports whether a equals b under ASCII case folding, neither

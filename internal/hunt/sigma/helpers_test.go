@@ -56,12 +56,6 @@ func ev(kv ...string) *testEvent {
 // line builds an event with only a raw line.
 func line(raw string) *testEvent { return &testEvent{raw: []byte(raw)} }
 
-// withRaw replaces an event's raw line.
-func (e *testEvent) withRaw(raw string) *testEvent {
-	e.raw = []byte(raw)
-	return e
-}
-
 // ruleYAML wraps a detection section (written at column 0) into a complete
 // rule for the webserver log source.
 func ruleYAML(detection string) string {

@@ -106,7 +106,8 @@ func (a litSet) normalize() litSet {
 // line by every log format the hunt engine reads. The others may be escaped
 // or substituted: IIS writes a space as '+', NCSA logs escape '"', '\' and
 // non-printable bytes, JSON encoders escape '"', '\' and control characters
-// and some also '/', '<', '>', '&', '\'' and everything non-ASCII.
+// and some also '/', '<', '>', '&', the single quote and everything
+// non-ASCII.
 func safeInLine(c byte) bool {
 	if c <= ' ' || c >= 0x7f {
 		return false

@@ -60,8 +60,7 @@ func detVocab(t testing.TB, data []byte) map[string][]vocabEntry {
 	}
 	_, det := lookup(doc.Content[0], "detection")
 	vocab := map[string][]vocabEntry{}
-	var addMap func(m *yaml.Node)
-	addMap = func(m *yaml.Node) {
+	addMap := func(m *yaml.Node) {
 		for i := 0; i+1 < len(m.Content); i += 2 {
 			parts := strings.Split(m.Content[i].Value, "|")
 			v := m.Content[i+1]
@@ -218,7 +217,7 @@ func (g *gen) sample(b *strings.Builder, re *syntax.Regexp) {
 
 // escape writes a field value into a raw line in one of the supported
 // escaping styles: IIS (space as '+'), NCSA (backslash escapes) or JSON
-// (including the optional escapes of '/', '<', '>', '&', '\” and
+// (including the optional escapes of '/', '<', '>', '&', the single quote and
 // non-ASCII).
 func escape(style int, v string) string {
 	var b strings.Builder

@@ -68,6 +68,7 @@ var rejectCases = []struct {
 	{"no title", "id: 1\nlogsource:\n    category: webserver\ndetection:\n    sel:\n        x: a\n    condition: sel\n", "id: 1", "no title"},
 	{"bad level", strings.Replace(ruleYAML("sel:\n    x: a\ncondition: sel"), "level: high", "level: severe", 1), "level: severe", `level "severe"`},
 	{"rule collection", "action: global\ntitle: t\nlogsource:\n    category: webserver\n---\ndetection:\n    sel:\n        x: a\n    condition: sel\n", "action: global", "rule collections"},
+	{"taxonomy", "title: t\ntaxonomy: ecs\nlogsource:\n    category: webserver\ndetection:\n    sel:\n        url.path: x\n    condition: sel\n", "taxonomy: ecs", `taxonomy "ecs"`},
 	{"correlation", "title: t\ncorrelation:\n    type: event_count\n", "correlation:", "correlation rules"},
 	{"invalid yaml", "title: t\nlogsource:\n    category: webserver\ndetection:\n  sel: [a\n", "detection:", "invalid YAML"}, // the YAML parser names the enclosing line
 	{"not a map", "- a\n- b\n", "- a", "must be a map"},

@@ -2,7 +2,9 @@ package sigma
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math/rand/v2"
+	"regexp"
 	"testing"
 	"unicode/utf8"
 )
@@ -132,6 +134,60 @@ func TestMatchAllocations(t *testing.T) {
 		for _, e := range events {
 			if allocs := testing.AllocsPerRun(20, func() { r.Match(e) }); allocs != 0 {
 				t.Errorf("rule %q: Match(%q) allocates %.1f times, want 0", r.Title, e.raw, allocs)
+			}
+		}
+	}
+}
+
+func TestLower8(t *testing.T) {
+	for c := range 256 {
+		for _, pos := range []int{0, 3, 7} {
+			var b [8]byte
+			for i := range b {
+				b[i] = byte(255 - c + i)
+			}
+			b[pos] = byte(c)
+			var want [8]byte
+			for i := range b {
+				want[i] = lower[b[i]]
+			}
+			got := lower8(binary.LittleEndian.Uint64(b[:]))
+			if got != binary.LittleEndian.Uint64(want[:]) {
+				t.Fatalf("lower8(%q) = %x, want %q", b, got, want)
+			}
+		}
+	}
+}
+
+// TestRegexpFoldRewrite checks that rewriting (?i) literals to ASCII case
+// classes keeps the meaning of regular expressions on ASCII text.
+func TestRegexpFoldRewrite(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	pieces := []string{"a", "B", "k", "s", "x", "(", ")", "|", "*", "+", "?", ".", "^", "$", "[a-c]", "[^k]", "\\.", "{1,2}", "\\b", "\n", "ab", "Ks"}
+	flagSets := []string{"i", "im", "is", "ims", ""}
+	n := 4000
+	if raceEnabled || testing.Short() {
+		n = 300 // compiling regular expressions is slow under the race detector
+	}
+	for range n {
+		src := randString(rng, pieces, 8)
+		flags := flagSets[rng.IntN(len(flagSets))]
+		full := src
+		if flags != "" {
+			full = "(?" + flags + ")" + src
+		}
+		orig, err := regexp.Compile(full)
+		if err != nil {
+			continue
+		}
+		re, _, err := compileRegexp(src, flags)
+		if err != nil {
+			t.Fatalf("compileRegexp(%q, %q) error: %v (the original compiles)", src, flags, err)
+		}
+		for range 10 {
+			v := randString(rng, []string{"a", "A", "b", "B", "k", "K", "s", "S", "x", ".", "\n", " "}, 6)
+			if got, want := re.MatchString(v), orig.MatchString(v); got != want {
+				t.Fatalf("regexp %q flags %q (rewritten %q): match(%q) = %v, want %v", src, flags, re, v, got, want)
 			}
 		}
 	}

@@ -132,7 +132,7 @@ func (r *Rule) Fields() []string { return slices.Clone(r.fields) }
 // Keywords are matched against the raw line itself. A field value, though,
 // may be a decoded copy of what the line holds (IIS writes a space as '+',
 // NCSA and JSON logs escape quotes, backslashes and control characters,
-// some JSON encoders also '/', '<', '>', '&', '\'' and non-ASCII), so field
+// some JSON encoders also '/', '<', '>', '&', the single quote and non-ASCII), so field
 // literals are cut at those bytes and keep only runs of printable ASCII
 // other than them. Soundness then assumes only that every value Field
 // returns is the raw line's text for that field after such unescaping — not
@@ -517,6 +517,11 @@ func compileRule(file string, top *yaml.Node) (*Rule, *Error) {
 			logsrc = v
 		case "detection":
 			detK, det = k, v
+		case "taxonomy":
+			var tax string
+			if tax, e = c.str(k, v); e == nil && tax != "" && !strings.EqualFold(tax, "sigma") {
+				return nil, c.errAt(v, "taxonomy %q is not supported: field names must follow Sigma's own taxonomy", tax)
+			}
 		case "correlation":
 			return nil, c.errAt(k, "correlation rules are not supported")
 		case "filter":
