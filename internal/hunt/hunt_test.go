@@ -142,10 +142,10 @@ func naive(t *testing.T, e *Engine, path string) []key {
 				ks = append(ks, key{filepath.Base(path), line, "ioc", label})
 			}
 		}
-		low := bytes.ToLower(raw)
+		low := asciiLower(raw)
 		for _, ind := range e.strInds {
 			for _, variant := range []string{ind.Value, strings.ReplaceAll(ind.Value, " ", "+")} {
-				p := []byte(strings.ToLower(variant))
+				p := asciiLower([]byte(variant))
 				found := false
 				for i := 0; i+len(p) <= len(low); i++ {
 					if bytes.Equal(low[i:i+len(p)], p) && bounded(raw, i, i+len(p), ind.Type) {
@@ -252,4 +252,16 @@ func TestFilesTree(t *testing.T) {
 func sha256hex(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
+}
+
+// asciiLower lowers ASCII letters byte for byte, as the engine's matching does.
+func asciiLower(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
 }

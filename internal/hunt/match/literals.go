@@ -1,6 +1,7 @@
 package match
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -9,7 +10,7 @@ import (
 // Literals finds many byte strings in a buffer at once, ignoring ASCII case.
 //
 // It samples the buffer instead of reading every position. With G the gram
-// length (8 bytes for patterns of 8 bytes or more, 4 for shorter ones) and m
+// length (8 bytes for patterns of 16 bytes or more, 4 for shorter ones) and m
 // the length of the shortest pattern, every occurrence of a pattern covers
 // m-G+1 consecutive positions at which one of its first G-byte windows
 // ("grams") starts, so looking only at every (m-G+1)th position cannot miss
@@ -18,10 +19,9 @@ import (
 // the patterns' grams and verified. Long grams keep common text ("aspx",
 // ".com") from matching the grams of many patterns at once.
 type Literals struct {
-	pats  [][]byte // folded to lower case
-	long  *sampler // patterns of 8 bytes or more
-	mid   *sampler // patterns of 4 to 7 bytes
-	short []int    // patterns shorter than 4 bytes: found by a plain scan
+	pats     [][]byte   // folded to lower case
+	samplers []*sampler // one per length class
+	short    []int      // patterns shorter than 4 bytes: found by a plain scan
 }
 
 // sampler is the sampled scan for patterns that share one gram length.
@@ -51,23 +51,34 @@ const MinLiteral = 4
 // are refused.
 func NewLiterals(patterns [][]byte) (*Literals, error) {
 	l := &Literals{}
-	var long, mid []int
+	// Length classes: the stride of a class is set by its shortest pattern,
+	// so short patterns must not slow down the scan for long ones. Long
+	// patterns use 8-byte grams, which common text rarely shares.
+	var short4, mid4, long8 []int
 	for i, p := range patterns {
 		if len(p) == 0 {
 			return nil, fmt.Errorf("pattern %d is empty", i)
 		}
 		l.pats = append(l.pats, foldCopy(p))
 		switch {
+		case len(p) >= 16:
+			long8 = append(long8, i)
 		case len(p) >= 8:
-			long = append(long, i)
+			mid4 = append(mid4, i)
 		case len(p) >= 4:
-			mid = append(mid, i)
+			short4 = append(short4, i)
 		default:
 			l.short = append(l.short, i)
 		}
 	}
-	l.long = newSampler(l.pats, long, 8)
-	l.mid = newSampler(l.pats, mid, 4)
+	for _, c := range []struct {
+		idx  []int
+		gram int
+	}{{long8, 8}, {mid4, 4}, {short4, 4}} {
+		if s := newSampler(l.pats, c.idx, c.gram); s != nil {
+			l.samplers = append(l.samplers, s)
+		}
+	}
 	return l, nil
 }
 
@@ -142,16 +153,41 @@ func equalFoldAt(buf []byte, start int, p []byte) bool {
 // pattern's index and the occurrence's start offset, until fn returns false.
 // Occurrences are reported once each, roughly in buffer order.
 func (l *Literals) Scan(buf []byte, fn func(pat, start int) bool) {
-	for _, s := range []*sampler{l.long, l.mid} {
-		if s != nil && !s.scan(l.pats, buf, fn) {
+	for _, s := range l.samplers {
+		if !s.scan(l.pats, buf, fn) {
 			return
 		}
 	}
 	for _, pi := range l.short {
 		p := l.pats[pi]
-		for start := 0; start+len(p) <= len(buf); start++ {
+		// Jump between occurrences of the first byte, in either case,
+		// remembering where each case occurs next so no byte is searched twice.
+		lo, up := p[0], p[0]
+		if lo >= 'a' && lo <= 'z' {
+			up = lo - 'a' + 'A'
+		}
+		next := func(c byte, from int) int {
+			if i := bytes.IndexByte(buf[from:], c); i >= 0 {
+				return from + i
+			}
+			return len(buf)
+		}
+		nLo, nUp := next(lo, 0), len(buf)
+		if up != lo {
+			nUp = next(up, 0)
+		}
+		for {
+			start := min(nLo, nUp)
+			if start+len(p) > len(buf) {
+				break
+			}
 			if equalFoldAt(buf, start, p) && !fn(pi, start) {
 				return
+			}
+			if start == nLo {
+				nLo = next(lo, start+1)
+			} else {
+				nUp = next(up, start+1)
 			}
 		}
 	}

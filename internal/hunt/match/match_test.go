@@ -80,13 +80,23 @@ func TestIPv4ParseMatchesNetip(t *testing.T) {
 	}
 }
 
+// asciiLower lowers ASCII letters only, byte for byte (bytes.ToLower would
+// rewrite invalid UTF-8 and shift offsets).
+func asciiLower(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		out[i] = lower(c)
+	}
+	return out
+}
+
 // naive finds every occurrence by trying every position: the reference.
 func naive(pats [][]byte, buf []byte) [][2]int {
 	var out [][2]int
-	lb := bytes.ToLower(buf)
+	lb := asciiLower(buf)
 	for start := range lb {
 		for pi, p := range pats {
-			if bytes.HasPrefix(lb[start:], bytes.ToLower(p)) {
+			if bytes.HasPrefix(lb[start:], asciiLower(p)) {
 				out = append(out, [2]int{start, pi})
 			}
 		}
