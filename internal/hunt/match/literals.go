@@ -21,7 +21,10 @@ import (
 type Literals struct {
 	pats     [][]byte   // folded to lower case
 	samplers []*sampler // one per length class
-	short    []int      // patterns shorter than 4 bytes: found by a plain scan
+	// anchored holds short patterns found by jumping between occurrences
+	// of their first byte: those under 4 bytes, and those under 8 when few
+	// distinct first bytes make that cheaper than sampling ("=cmd", "=id").
+	anchored map[byte][]int
 }
 
 // sampler is the sampled scan for patterns that share one gram length.
@@ -68,8 +71,18 @@ func NewLiterals(patterns [][]byte) (*Literals, error) {
 		case len(p) >= 4:
 			short4 = append(short4, i)
 		default:
-			l.short = append(l.short, i)
+			l.anchor(i)
 		}
+	}
+	firsts := map[byte]bool{}
+	for _, i := range short4 {
+		firsts[l.pats[i][0]] = true
+	}
+	if len(firsts) <= 3 {
+		for _, i := range short4 {
+			l.anchor(i)
+		}
+		short4 = nil
 	}
 	for _, c := range []struct {
 		idx  []int
@@ -110,6 +123,14 @@ func (s *sampler) key(b []byte) uint64 {
 		return binary.LittleEndian.Uint64(b) | fold8
 	}
 	return uint64(binary.LittleEndian.Uint32(b) | fold4)
+}
+
+func (l *Literals) anchor(i int) {
+	if l.anchored == nil {
+		l.anchored = map[byte][]int{}
+	}
+	b := l.pats[i][0]
+	l.anchored[b] = append(l.anchored[b], i)
 }
 
 // Len returns the number of patterns.
@@ -158,37 +179,45 @@ func (l *Literals) Scan(buf []byte, fn func(pat, start int) bool) {
 			return
 		}
 	}
-	for _, pi := range l.short {
-		p := l.pats[pi]
-		// Jump between occurrences of the first byte, in either case,
-		// remembering where each case occurs next so no byte is searched twice.
-		lo, up := p[0], p[0]
-		if lo >= 'a' && lo <= 'z' {
-			up = lo - 'a' + 'A'
+	for lo, group := range l.anchored {
+		if !scanAnchored(l.pats, buf, lo, group, fn) {
+			return
 		}
-		next := func(c byte, from int) int {
-			if i := bytes.IndexByte(buf[from:], c); i >= 0 {
-				return from + i
-			}
-			return len(buf)
+	}
+}
+
+// scanAnchored visits every occurrence of byte lo (in either case) and
+// checks the patterns that start with it, remembering where each case
+// occurs next so that no byte is searched twice.
+func scanAnchored(pats [][]byte, buf []byte, lo byte, group []int, fn func(pat, start int) bool) bool {
+	up := lo
+	if lo >= 'a' && lo <= 'z' {
+		up = lo - 'a' + 'A'
+	}
+	next := func(c byte, from int) int {
+		if i := bytes.IndexByte(buf[from:], c); i >= 0 {
+			return from + i
 		}
-		nLo, nUp := next(lo, 0), len(buf)
-		if up != lo {
-			nUp = next(up, 0)
+		return len(buf)
+	}
+	nLo, nUp := next(lo, 0), len(buf)
+	if up != lo {
+		nUp = next(up, 0)
+	}
+	for {
+		start := min(nLo, nUp)
+		if start >= len(buf) {
+			return true
 		}
-		for {
-			start := min(nLo, nUp)
-			if start+len(p) > len(buf) {
-				break
+		for _, pi := range group {
+			if equalFoldAt(buf, start, pats[pi]) && !fn(pi, start) {
+				return false
 			}
-			if equalFoldAt(buf, start, p) && !fn(pi, start) {
-				return
-			}
-			if start == nLo {
-				nLo = next(lo, start+1)
-			} else {
-				nUp = next(up, start+1)
-			}
+		}
+		if start == nLo {
+			nLo = next(lo, start+1)
+		} else {
+			nUp = next(up, start+1)
 		}
 	}
 }
