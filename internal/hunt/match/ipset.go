@@ -14,7 +14,7 @@ import (
 // queried concurrently. Each entry carries a caller-chosen label (usually the
 // indicator as written), returned on a hit.
 type IPSet struct {
-	v4      map[uint32]int32
+	v4      *u32map
 	v4nets  []v4net // one per distinct prefix length, longest first
 	v6      map[[16]byte]int32
 	v6nets  []v6net
@@ -25,7 +25,7 @@ type IPSet struct {
 type v4net struct {
 	bits int
 	mask uint32
-	m    map[uint32]int32
+	m    *u32map
 }
 
 type v6net struct {
@@ -35,7 +35,7 @@ type v6net struct {
 
 // NewIPSet returns an empty set.
 func NewIPSet() *IPSet {
-	return &IPSet{v4: map[uint32]int32{}, v6: map[[16]byte]int32{}}
+	return &IPSet{v4: newU32map(), v6: map[[16]byte]int32{}}
 }
 
 // Add puts an address ("192.0.2.1", "2001:db8::1") or prefix ("192.0.2.0/24")
@@ -53,10 +53,10 @@ func (s *IPSet) Add(value, label string) error {
 		s.entries++
 		if a.Is4() {
 			if p.Bits() == 32 {
-				s.v4[v4key(a)] = id
+				s.v4.put(v4key(a), id)
 				return nil
 			}
-			s.v4net(p.Bits()).m[v4key(a)] = id
+			s.v4net(p.Bits()).m.put(v4key(a), id)
 			return nil
 		}
 		if p.Bits() == 128 {
@@ -77,7 +77,7 @@ func (s *IPSet) Add(value, label string) error {
 	s.labels = append(s.labels, label)
 	s.entries++
 	if a.Is4() {
-		s.v4[v4key(a)] = id
+		s.v4.put(v4key(a), id)
 	} else {
 		s.v6[a.As16()] = id
 	}
@@ -99,7 +99,7 @@ func (s *IPSet) v4net(bits int) *v4net {
 	if bits > 0 {
 		mask = ^uint32(0) << (32 - bits)
 	}
-	s.v4nets = append(s.v4nets, v4net{bits: bits, mask: mask, m: map[uint32]int32{}})
+	s.v4nets = append(s.v4nets, v4net{bits: bits, mask: mask, m: newU32map()})
 	slices.SortFunc(s.v4nets, func(a, b v4net) int { return b.bits - a.bits })
 	return s.v4net(bits)
 }
@@ -163,11 +163,11 @@ func (s *IPSet) LookupAddr(a netip.Addr) (string, bool) {
 }
 
 func (s *IPSet) lookup4(v uint32) (string, bool) {
-	if id, ok := s.v4[v]; ok {
+	if id, ok := s.v4.get(v); ok {
 		return s.labels[id], true
 	}
 	for _, n := range s.v4nets {
-		if id, ok := n.m[v&n.mask]; ok {
+		if id, ok := n.m.get(v & n.mask); ok {
 			return s.labels[id], true
 		}
 	}

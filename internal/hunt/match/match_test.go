@@ -211,3 +211,27 @@ func BenchmarkIPLookup(b *testing.B) {
 		s.Lookup(ip)
 	}
 }
+
+func TestU32map(t *testing.T) {
+	m := newU32map()
+	ref := map[uint32]int32{}
+	r := rand.New(rand.NewPCG(9, 9))
+	for i := 0; i < 50000; i++ {
+		k := r.Uint32() % 100000
+		if i%7 == 0 {
+			k = 0
+		}
+		m.put(k, int32(i))
+		ref[k] = int32(i)
+	}
+	if m.len() != len(ref) {
+		t.Fatalf("len = %d, want %d", m.len(), len(ref))
+	}
+	for k := uint32(0); k < 110000; k++ {
+		v, ok := m.get(k)
+		w, wok := ref[k]
+		if ok != wok || v != w {
+			t.Fatalf("get(%d) = %d, %v; want %d, %v", k, v, ok, w, wok)
+		}
+	}
+}
