@@ -160,7 +160,10 @@ var routeSpecs = map[string]reqSpec{
 		}, want: 303},
 	"GET /incidents/{ref}/indicators":  {want: 200},
 	"POST /incidents/{ref}/indicators": {body: formOf(url.Values{"value": {"203.0.113.10"}, "tlp": {"amber"}}), want: 303},
-	"GET /incidents/{ref}/findings":    {want: 200},
+	"POST /incidents/{ref}/indicators/import": {body: func(*fixture, testIncident) ([]byte, string) {
+		return multipartBody("toolshell.txt", []byte("# from public reporting\n107.191.58.76\nupdate.updatemicfosoft.com\n"), "")
+	}, want: 303},
+	"GET /incidents/{ref}/findings": {want: 200},
 	"POST /incidents/{ref}/findings/{id}/triage": {id: idOf(func(i testIncident) int64 { return i.Finding }),
 		body: formOf(url.Values{"state": {"confirmed"}, "reason": {"matches the webshell"}}), want: 303},
 	// Promoting needs a finding with something to promote: each call gets a fresh one.

@@ -3,12 +3,14 @@ package web
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/intel"
 	"github.com/firebreak-ir/firebreak/internal/store"
 )
 
@@ -33,6 +35,7 @@ type indicatorsView struct {
 	TLPs       []incident.TLP
 	Form       *form
 	Added      string
+	Rejected   string
 }
 
 func (s *Server) indicatorsPage(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -45,7 +48,8 @@ func (s *Server) renderIndicators(w http.ResponseWriter, r *http.Request, c *cal
 	if err != nil {
 		return err
 	}
-	v := indicatorsView{incidentFrame: fr, Types: incident.IndicatorTypes, TLPs: incident.TLPs, Form: fm, Added: r.URL.Query().Get("added")}
+	v := indicatorsView{incidentFrame: fr, Types: incident.IndicatorTypes, TLPs: incident.TLPs, Form: fm, Added: r.URL.Query().Get("added"),
+		Rejected: r.URL.Query().Get("rejected")}
 	if v.Indicators, err = s.st.ListIndicators(r.Context(), ref, all); err != nil {
 		return err
 	}
@@ -328,4 +332,70 @@ func (s *Server) updateUserForm(w http.ResponseWriter, r *http.Request, c *calle
 		}
 	}
 	return s.renderUsers(w, r, c, http.StatusUnprocessableEntity, fm)
+}
+
+// importIndicatorsForm imports an indicator file (plain list, CSV or STIX
+// 2.1 bundle, detected from its content) uploaded from the console. Entries
+// that cannot be read are listed on the page with their line and reason;
+// the rest are added.
+func (s *Server) importIndicatorsForm(w http.ResponseWriter, r *http.Request, c *caller) error {
+	ref := r.PathValue("ref")
+	fm := &form{}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<20+64<<10)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		fm.fail("import", "send the file as multipart/form-data")
+		return s.renderIndicators(w, r, c, http.StatusBadRequest, fm)
+	}
+	var res intel.Result
+	got := false
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return uploadError(err)
+		}
+		if part.FormName() != "file" {
+			continue
+		}
+		name := rawFileName(part)
+		if name == "" {
+			name = "upload"
+		}
+		if res, err = intel.Parse(name, part, intel.Options{Source: name}); err != nil {
+			fm.fail("import", err.Error())
+			return s.renderIndicators(w, r, c, http.StatusUnprocessableEntity, fm)
+		}
+		got = true
+	}
+	if !got || len(res.Indicators) == 0 {
+		fm.fail("import", "the file holds no indicator Firebreak can read")
+		for i, p := range res.Rejected {
+			if i == 20 {
+				break
+			}
+			fm.fail("import", fm.Err("import")+"; "+p.Error())
+		}
+		return s.renderIndicators(w, r, c, http.StatusUnprocessableEntity, fm)
+	}
+	created := 0
+	for start := 0; start < len(res.Indicators); start += store.MaxBatch {
+		batch := res.Indicators[start:min(start+store.MaxBatch, len(res.Indicators))]
+		_, made, err := s.st.AddIndicators(r.Context(), c.user.Name, ref, batch)
+		if err != nil {
+			return err
+		}
+		for _, m := range made {
+			if m {
+				created++
+			}
+		}
+	}
+	to := fmt.Sprintf("/incidents/%s/indicators?added=%d+of+%d", ref, created, len(res.Indicators))
+	if n := len(res.Rejected); n > 0 {
+		to += fmt.Sprintf("&rejected=%d", n)
+	}
+	return seeOther(w, r, to)
 }

@@ -98,6 +98,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/incidents/{ref}/assets/{id}/operational", auth.AssetOperate, s.operationalForm},
 		{"GET", "/incidents/{ref}/indicators", auth.IncidentRead, s.indicatorsPage},
 		{"POST", "/incidents/{ref}/indicators", auth.IndicatorWrite, s.addIndicatorsForm},
+		{"POST", "/incidents/{ref}/indicators/import", auth.IndicatorWrite, s.importIndicatorsForm},
 		{"GET", "/incidents/{ref}/findings", auth.IncidentRead, s.findingsPage},
 		{"POST", "/incidents/{ref}/findings/{id}/triage", auth.FindingWrite, s.triageForm},
 		{"POST", "/incidents/{ref}/findings/{id}/promote", auth.FindingWrite, s.promoteForm},

@@ -1,0 +1,41 @@
+package web
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/firebreak-ir/firebreak/internal/store"
+)
+
+// TestImportIndicatorFile: a STIX bundle uploaded from the console adds its
+// indicators; entries that cannot be read are counted on the page, and a
+// file with nothing readable is refused next to the file field.
+func TestImportIndicatorFile(t *testing.T) {
+	f := newFixture(t)
+	path := "/incidents/" + f.A.Ref + "/indicators/import"
+	stix := `{"type":"bundle","id":"bundle--1","objects":[
+	 {"type":"indicator","spec_version":"2.1","id":"indicator--a","created":"2025-07-20T00:00:00Z","modified":"2025-07-20T00:00:00Z",
+	  "pattern":"[ipv4-addr:value = '104.238.159.149'] OR [domain-name:value = 'msupdate.updatemicfosoft.com']","pattern_type":"stix","valid_from":"2025-07-19T00:00:00Z"},
+	 {"type":"indicator","spec_version":"2.1","id":"indicator--b","created":"2025-07-20T00:00:00Z","modified":"2025-07-20T00:00:00Z",
+	  "pattern":"[process:name = 'w3wp.exe']","pattern_type":"stix","valid_from":"2025-07-19T00:00:00Z"}]}`
+	before, _ := f.st.ListIndicators(context.Background(), f.A.Ref, store.Page{Limit: 1000})
+	body, ct := multipartBody("toolshell.json", []byte(stix), "")
+	rec := f.serve(f.newRequest("responder", "POST", path, body, ct))
+	if rec.Code != 303 || !strings.Contains(rec.Header().Get("Location"), "added=2+of+2") || !strings.Contains(rec.Header().Get("Location"), "rejected=1") {
+		t.Fatalf("import STIX = %d, Location %q; want 303 to added=2 of 2, rejected=1", rec.Code, rec.Header().Get("Location"))
+	}
+	after, _ := f.st.ListIndicators(context.Background(), f.A.Ref, store.Page{Limit: 1000})
+	if len(after) != len(before)+2 {
+		t.Errorf("indicators after import = %d, want %d", len(after), len(before)+2)
+	}
+	body, ct = multipartBody("junk.txt", []byte("not an indicator\nneither is this\n"), "")
+	rec = f.serve(f.newRequest("responder", "POST", path, body, ct))
+	page := rec.Body.String()
+	if rec.Code != 422 || !strings.Contains(page, "no indicator Firebreak can read") {
+		t.Errorf("import junk = %d, want 422 with the reason on the page", rec.Code)
+	}
+	if i, j := strings.Index(page, `id="import"`), strings.Index(page, "field-error"); i < 0 || j < i {
+		t.Errorf("the import error is not shown after the file field")
+	}
+}
