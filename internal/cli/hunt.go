@@ -55,6 +55,8 @@ func huntCmd(ctx context.Context, args []string, env Env) error {
 	workers := fs.Int("workers", 0, "parallel workers (default: CPUs)")
 	follow := fs.Bool("follow-symlinks", false, "follow symbolic links in directories")
 	push := fs.String("push", "", "server URL to send findings to, e.g. https://firebreak.example:8080")
+	from := fs.String("from", "", "server URL to fetch the incident's indicators from (with --incident and --token)")
+	jsonMap := fs.String("json-map", "", "JSON log keys to field names, e.g. client=c-ip,path=cs-uri-stem (added to the defaults)")
 	ref := fs.String("incident", "", "incident reference for --push")
 	token := fs.String("token", "", "API token for --push (or FIREBREAK_TOKEN)")
 	progressFlag := fs.String("progress", "auto", "progress on stderr: auto (when a terminal), always or never")
@@ -73,10 +75,20 @@ func huntCmd(ctx context.Context, args []string, env Env) error {
 	if *token == "" {
 		*token = env.Getenv("FIREBREAK_TOKEN")
 	}
-	if *push != "" && (*ref == "" || *token == "") {
-		return fmt.Errorf("%w: --push needs --incident and --token (or FIREBREAK_TOKEN)", errUsage)
+	if (*push != "" || *from != "") && (*ref == "" || *token == "") {
+		return fmt.Errorf("%w: --push and --from need --incident and --token (or FIREBREAK_TOKEN)", errUsage)
 	}
 	opt := hunt.Options{Workers: *workers, FollowSymlinks: *follow}
+	if *jsonMap != "" {
+		opt.JSONMapping = logfmt.DefaultJSONMapping()
+		for _, pair := range strings.Split(*jsonMap, ",") {
+			k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
+			if !ok || k == "" || v == "" {
+				return fmt.Errorf("%w: --json-map %q: want key=field pairs separated by commas", errUsage, pair)
+			}
+			opt.JSONMapping[k] = v
+		}
+	}
 	if *formatIn != "auto" {
 		f, err := logfmt.ParseFormat(*formatIn)
 		if err != nil {
@@ -110,6 +122,14 @@ func huntCmd(ctx context.Context, args []string, env Env) error {
 		if err != nil {
 			return err
 		}
+		opt.Indicators = append(opt.Indicators, inds...)
+	}
+	if *from != "" {
+		inds, err := fetchIndicators(ctx, *from, *ref, *token)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "firebreak: %d indicator(s) from %s\n", len(inds), *ref)
 		opt.Indicators = append(opt.Indicators, inds...)
 	}
 	eng, err := hunt.New(opt)
@@ -185,6 +205,7 @@ func huntCmd(ctx context.Context, args []string, env Env) error {
 		total.Bytes += st.Bytes
 		total.Findings += st.Findings
 		total.Problems = append(total.Problems, st.Problems...)
+		total.Unreadable += st.Unreadable
 	}
 	prog.stop()
 	if outErr != nil {
@@ -204,6 +225,10 @@ func huntCmd(ctx context.Context, args []string, env Env) error {
 		for _, p := range total.Problems {
 			fmt.Fprintf(env.Stderr, "  %s\n", p)
 		}
+	}
+	if total.Unreadable > 0 {
+		// Like grep: trouble reading wins over findings.
+		return fmt.Errorf("%d file(s) or path(s) could not be read (listed above)", total.Unreadable)
 	}
 	if total.Findings > 0 {
 		return errFound
@@ -404,4 +429,40 @@ func (p *findingPusher) flush(ctx context.Context) error {
 		}
 	}
 	return fmt.Errorf("push findings: giving up after retries: %w", lastErr)
+}
+
+// fetchIndicators reads every indicator of an incident from a server.
+func fetchIndicators(ctx context.Context, base, ref, token string) ([]incident.Indicator, error) {
+	client := &http.Client{Timeout: 60 * time.Second}
+	var out []incident.Indicator
+	after := int64(0)
+	for {
+		url := fmt.Sprintf("%s/api/v1/incidents/%s/indicators?limit=1000&after=%d", strings.TrimSuffix(base, "/"), ref, after)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return nil, fmt.Errorf("--from: %w", err)
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("--from: %w", err)
+		}
+		var page struct {
+			Items     []incident.Indicator `json:"items"`
+			NextAfter *int64               `json:"next_after"`
+		}
+		err = json.NewDecoder(io.LimitReader(resp.Body, 256<<20)).Decode(&page)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("--from: server answered %s", resp.Status)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("--from: read indicators: %w", err)
+		}
+		out = append(out, page.Items...)
+		if page.NextAfter == nil {
+			return out, nil
+		}
+		after = *page.NextAfter
+	}
 }

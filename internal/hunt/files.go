@@ -29,6 +29,10 @@ func (e *Engine) Files(ctx context.Context, roots []string, progress func(bytes 
 	var st Stats
 	files, skipped := walk.Files(ctx, roots, walk.Options{MaxSize: e.opt.MaxFileSize, FollowSymlinks: e.opt.FollowSymlinks})
 	for _, p := range skipped {
+		if p.Reason == walk.TooLarge {
+			st.note(Problem{File: p.Path, Reason: p.Reason}) // skipped by choice, not unreadable
+			continue
+		}
 		st.addProblem(Problem{File: p.Path, Reason: p.Reason})
 	}
 	if len(files) == 0 && len(skipped) == 0 {

@@ -80,6 +80,8 @@ type Stats struct {
 	Malformed int64
 	Problems  []Problem // the first maxProblems
 	Findings  int64
+	// Unreadable counts files (or paths) that could not be read at all.
+	Unreadable int64
 }
 
 const maxProblems = 100

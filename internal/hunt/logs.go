@@ -104,6 +104,14 @@ func resultOf(p Problem) chan chunkResult {
 }
 
 func (st *Stats) addProblem(p Problem) {
+	if p.Line == 0 {
+		st.Unreadable++
+	}
+	st.note(p)
+}
+
+// note records a problem without counting it as unreadable.
+func (st *Stats) note(p Problem) {
 	if len(st.Problems) < maxProblems {
 		st.Problems = append(st.Problems, p)
 	}

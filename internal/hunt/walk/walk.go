@@ -71,9 +71,12 @@ type walker struct {
 
 func (w *walker) problem(path, reason string) { w.problems = append(w.problems, Problem{path, reason}) }
 
+// TooLarge is the reason given for files skipped by Options.MaxSize.
+const TooLarge = "larger than the size limit"
+
 func (w *walker) add(path string, info fs.FileInfo) {
 	if w.opt.MaxSize > 0 && info.Size() > w.opt.MaxSize {
-		w.problem(path, "larger than the size limit")
+		w.problem(path, TooLarge)
 		return
 	}
 	if !matchAny(w.opt.Include, filepath.Base(path), true) {
