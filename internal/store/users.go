@@ -261,3 +261,35 @@ func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 	}
 	return nil
 }
+
+// ListTokens returns a user's API tokens (never their secrets).
+func (s *Store) ListTokens(ctx context.Context, userID int64) ([]incident.Token, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, user_id, name, created_at, expires_at FROM tokens WHERE user_id = $1 ORDER BY id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	defer rows.Close()
+	out := []incident.Token{}
+	for rows.Next() {
+		var t incident.Token
+		if err := rows.Scan(&t.ID, &t.UserID, &t.Name, timeCol{&t.CreatedAt}, nullTimeCol{&t.ExpiresAt}); err != nil {
+			return nil, fmt.Errorf("list tokens: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// RevokeToken deletes one of a user's API tokens.
+func (s *Store) RevokeToken(ctx context.Context, actor string, userID, tokenID int64) error {
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE id = $1 AND user_id = $2`, tokenID, userID)
+		if err != nil {
+			return fmt.Errorf("revoke token: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("token %d: %w", tokenID, ErrNotFound)
+		}
+		return s.audit(ctx, tx, actor, "token.revoke", "", fmt.Sprintf("token/%d", tokenID), nil)
+	})
+}

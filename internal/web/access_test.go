@@ -178,7 +178,10 @@ var routeSpecs = map[string]reqSpec{
 	// The new password is the old one, so that every role can change it again.
 	"POST /account/password": {body: formOf(url.Values{"current": {testPassword}, "new": {testPassword}, "confirm": {testPassword}}), want: 303},
 	"POST /account/tokens":   {body: formOf(url.Values{"name": {"hunt agent"}, "days": {"30"}}), want: 201},
-	"GET /admin/users":       {want: 200},
+	// The token is another user's: allowed callers pass the permission
+	// check and get 404, since only one's own tokens can be revoked.
+	"POST /account/tokens/{id}/revoke": {id: func(f *fixture, _ testIncident) int64 { return f.freshToken() }, want: 404},
+	"GET /admin/users":                 {want: 200},
 	"POST /admin/users": {body: func(f *fixture, inc testIncident) ([]byte, string) {
 		return formOf(url.Values{"name": {f.unique("analyst")}, "role": {"viewer"}, "password": {"a long enough password"}})(f, inc)
 	}, want: 303},

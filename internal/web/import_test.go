@@ -2,9 +2,11 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/store"
 )
 
@@ -37,5 +39,38 @@ func TestImportIndicatorFile(t *testing.T) {
 	}
 	if i, j := strings.Index(page, `id="import"`), strings.Index(page, "field-error"); i < 0 || j < i {
 		t.Errorf("the import error is not shown after the file field")
+	}
+}
+
+// freshToken creates a token for the fixture's target user and returns its id.
+func (f *fixture) freshToken() int64 {
+	f.t.Helper()
+	_, hash := auth.NewToken()
+	tok, err := f.st.CreateToken(context.Background(), "fixture", f.target.ID, f.unique("token"), hash, nil)
+	f.must(err, "create token")
+	return tok.ID
+}
+
+// TestRevokeOwnToken: the account page lists the caller's tokens, revoking
+// one makes it stop working, and another user's token cannot be revoked.
+func TestRevokeOwnToken(t *testing.T) {
+	f := newFixture(t)
+	u := f.users["responder"]
+	list, err := f.st.ListTokens(context.Background(), u.user.ID)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("ListTokens = %v, %v; want the fixture's one token", list, err)
+	}
+	page := f.do("responder", "GET", "/account", nil).Body.String()
+	if !strings.Contains(page, `id="tokens"`) || !strings.Contains(page, list[0].Name) {
+		t.Errorf("the account page does not list the token %q", list[0].Name)
+	}
+	if rec := f.do("responder", "POST", fmt.Sprintf("/account/tokens/%d/revoke", f.freshToken()), nil); rec.Code != 404 {
+		t.Errorf("revoking another user's token = %d, want 404", rec.Code)
+	}
+	if rec := f.do("responder", "POST", fmt.Sprintf("/account/tokens/%d/revoke", list[0].ID), nil); rec.Code != 303 {
+		t.Fatalf("revoking one's own token = %d, want 303", rec.Code)
+	}
+	if rec := f.do("responder", "GET", "/api/v1/me", nil); rec.Code != 401 {
+		t.Errorf("the revoked token still works: GET /api/v1/me = %d", rec.Code)
 	}
 }

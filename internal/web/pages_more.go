@@ -186,7 +186,28 @@ type accountView struct {
 }
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, c *caller) error {
-	return s.render(w, http.StatusOK, "account.html", c, "Your account", accountView{})
+	return s.renderAccount(w, r, c, http.StatusOK, accountView{})
+}
+
+// renderAccount shows the account page with the caller's tokens listed.
+func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, c *caller, status int, v accountView) error {
+	var err error
+	if v.Tokens, err = s.st.ListTokens(r.Context(), c.user.ID); err != nil {
+		return err
+	}
+	return s.render(w, status, "account.html", c, "Your account", v)
+}
+
+// revokeTokenForm deletes one of the caller's own tokens.
+func (s *Server) revokeTokenForm(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := s.st.RevokeToken(r.Context(), c.user.Name, c.user.ID, id); err != nil {
+		return err
+	}
+	return seeOther(w, r, "/account")
 }
 
 func (s *Server) changePasswordForm(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -209,7 +230,7 @@ func (s *Server) changePasswordForm(w http.ResponseWriter, r *http.Request, c *c
 		fm.fail("confirm", "the two new passwords differ")
 	}
 	if fm.Invalid() {
-		return s.render(w, http.StatusUnprocessableEntity, "account.html", c, "Your account", accountView{Form: fm})
+		return s.renderAccount(w, r, c, http.StatusUnprocessableEntity, accountView{Form: fm})
 	}
 	newHash, err := auth.HashPassword(fm.Get("new"), s.opt.Passwords)
 	if err != nil {
@@ -244,13 +265,13 @@ func (s *Server) createTokenForm(w http.ResponseWriter, r *http.Request, c *call
 		_, err = s.st.CreateToken(r.Context(), c.user.Name, c.user.ID, strings.TrimSpace(fm.Get("name")), hash, exp)
 		if err == nil {
 			// Shown once, on this page only; it is stored hashed.
-			return s.render(w, http.StatusCreated, "account.html", c, "Your account", accountView{NewToken: tok})
+			return s.renderAccount(w, r, c, http.StatusCreated, accountView{NewToken: tok})
 		}
 		if !fm.takeError(err) {
 			return err
 		}
 	}
-	return s.render(w, http.StatusUnprocessableEntity, "account.html", c, "Your account", accountView{Form: fm})
+	return s.renderAccount(w, r, c, http.StatusUnprocessableEntity, accountView{Form: fm})
 }
 
 type usersView struct {

@@ -107,6 +107,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/account", auth.Authenticated, s.accountPage},
 		{"POST", "/account/password", auth.Authenticated, s.changePasswordForm},
 		{"POST", "/account/tokens", auth.Authenticated, s.createTokenForm},
+		{"POST", "/account/tokens/{id}/revoke", auth.Authenticated, s.revokeTokenForm},
 		{"GET", "/admin/users", auth.UserAdmin, s.usersPage},
 		{"POST", "/admin/users", auth.UserAdmin, s.createUserForm},
 		{"POST", "/admin/users/{id}", auth.UserAdmin, s.updateUserForm},
