@@ -3,8 +3,10 @@ package web
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/store"
@@ -72,5 +74,29 @@ func TestRevokeOwnToken(t *testing.T) {
 	}
 	if rec := f.do("responder", "GET", "/api/v1/me", nil); rec.Code != 401 {
 		t.Errorf("the revoked token still works: GET /api/v1/me = %d", rec.Code)
+	}
+}
+
+// TestAdminEditsGuest: an admin moves a guest to another incident and
+// extends the access from the users page; the guest then sees the new
+// incident and not the old one.
+func TestAdminEditsGuest(t *testing.T) {
+	f := newFixture(t)
+	g := f.users["guest"]
+	until := time.Now().Add(48 * time.Hour).UTC().Format("2006-01-02T15:04")
+	req := f.newRequest("admin", "POST", fmt.Sprintf("/admin/users/%d", g.user.ID),
+		[]byte(url.Values{"role": {"guest"}, "disabled": {"false"}, "incidents": {f.B.Ref}, "expires_at": {until}}.Encode()), "application/x-www-form-urlencoded")
+	if rec := f.serve(req); rec.Code != 303 {
+		t.Fatalf("update guest = %d: %s", rec.Code, rec.Body)
+	}
+	if rec := f.do("guest", "GET", "/api/v1/incidents/"+f.B.Ref, nil); rec.Code != 200 {
+		t.Errorf("guest on the new incident = %d, want 200", rec.Code)
+	}
+	if rec := f.do("guest", "GET", "/api/v1/incidents/"+f.A.Ref, nil); rec.Code != 404 {
+		t.Errorf("guest on the old incident = %d, want 404", rec.Code)
+	}
+	page := f.do("admin", "GET", "/admin/users", nil).Body.String()
+	if !strings.Contains(page, until) {
+		t.Errorf("the users page does not show the new expiry %s", until)
 	}
 }

@@ -343,6 +343,15 @@ func (s *Server) updateUserForm(w http.ResponseWriter, r *http.Request, c *calle
 	if id == c.user.ID && p.Disabled != nil && *p.Disabled {
 		fm.fail("disabled", "you cannot disable yourself")
 	}
+	// Guests: which incidents they may see, and until when.
+	if fm.Values.Has("incidents") {
+		refs := strings.FieldsFunc(fm.Get("incidents"), func(r rune) bool { return r == ',' || r == ' ' })
+		if refs == nil {
+			refs = []string{}
+		}
+		p.Incidents = &refs
+	}
+	p.ExpiresAt = fm.timeField("expires_at")
 	if !fm.Invalid() {
 		_, err := s.st.UpdateUser(r.Context(), c.user.Name, id, p)
 		if err == nil {
