@@ -226,13 +226,27 @@ func (s *sampler) scan(pats [][]byte, buf []byte, fn func(pat, start int) bool) 
 	last := len(buf) - s.gram
 	filter := s.filter
 	if s.gram == 8 {
-		for i := 0; i <= last; i += s.stride {
+		i := 0
+		// Two positions per round: their probes are independent, so the
+		// CPU overlaps them.
+		for ; i+s.stride <= last; i += 2 * s.stride {
+			j := i + s.stride
+			g1 := binary.LittleEndian.Uint64(buf[i:]) | fold8
+			g2 := binary.LittleEndian.Uint64(buf[j:]) | fold8
+			h1, h2 := hashGram(g1), hashGram(g2)
+			hit1 := filter[h1/64]&(1<<(h1%64)) != 0
+			hit2 := filter[h2/64]&(1<<(h2%64)) != 0
+			if hit1 && !s.verify(pats, buf, i, g1, fn) {
+				return false
+			}
+			if hit2 && !s.verify(pats, buf, j, g2, fn) {
+				return false
+			}
+		}
+		for ; i <= last; i += s.stride {
 			g := binary.LittleEndian.Uint64(buf[i:]) | fold8
 			h := hashGram(g)
-			if filter[h/64]&(1<<(h%64)) == 0 {
-				continue
-			}
-			if !s.verify(pats, buf, i, g, fn) {
+			if filter[h/64]&(1<<(h%64)) != 0 && !s.verify(pats, buf, i, g, fn) {
 				return false
 			}
 		}
