@@ -107,3 +107,17 @@ func seeOther(w http.ResponseWriter, r *http.Request, to string) error {
 }
 
 func asValidation(err error, target **incident.ValidationError) bool { return errors.As(err, target) }
+
+// settle ends a console form action: with no error and a valid form it
+// redirects to the page the action belongs to; a validation error is filed
+// next to its field and the page shown again (422) by rerender; any other
+// error is returned.
+func settle(w http.ResponseWriter, r *http.Request, fm *form, err error, to string, rerender func(int, *form) error) error {
+	if err == nil && !fm.Invalid() {
+		return seeOther(w, r, to)
+	}
+	if err != nil && !fm.takeError(err) {
+		return err
+	}
+	return rerender(http.StatusUnprocessableEntity, fm)
+}

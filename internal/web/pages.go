@@ -118,16 +118,11 @@ func (s *Server) createIncidentForm(w http.ResponseWriter, r *http.Request, c *c
 	if at := fm.timeField("aware_at"); at != nil {
 		in.Anchors = map[incident.Anchor]incident.AnchorSetting{incident.AnchorAware: {At: *at, Reason: "set when the incident was opened"}}
 	}
+	var created incident.Incident
 	if !fm.Invalid() {
-		created, err := s.st.CreateIncident(r.Context(), c.user.Name, in)
-		if err == nil {
-			return seeOther(w, r, "/incidents/"+created.Ref)
-		}
-		if !fm.takeError(err) {
-			return err
-		}
+		created, err = s.st.CreateIncident(r.Context(), c.user.Name, in)
 	}
-	return s.renderIncidents(w, r, c, http.StatusUnprocessableEntity, fm)
+	return settle(w, r, fm, err, "/incidents/"+created.Ref, func(st int, fm *form) error { return s.renderIncidents(w, r, c, st, fm) })
 }
 
 type timelineView struct {

@@ -44,15 +44,9 @@ func (s *Server) createTaskForm(w http.ResponseWriter, r *http.Request, c *calle
 	}
 	t := incident.Task{Title: fm.Get("title"), Detail: fm.Get("detail"), Assignee: strings.TrimSpace(fm.Get("assignee")), Due: fm.timeField("due")}
 	if !fm.Invalid() {
-		_, err := s.st.CreateTask(r.Context(), c.user.Name, r.PathValue("ref"), t)
-		if err == nil {
-			return seeOther(w, r, "/incidents/"+r.PathValue("ref")+"/tasks")
-		}
-		if !fm.takeError(err) {
-			return err
-		}
+		_, err = s.st.CreateTask(r.Context(), c.user.Name, r.PathValue("ref"), t)
 	}
-	return s.renderTasks(w, r, c, http.StatusUnprocessableEntity, fm)
+	return settle(w, r, fm, err, "/incidents/"+r.PathValue("ref")+"/tasks", func(st int, fm *form) error { return s.renderTasks(w, r, c, st, fm) })
 }
 
 func (s *Server) updateTaskForm(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -74,15 +68,9 @@ func (s *Server) updateTaskForm(w http.ResponseWriter, r *http.Request, c *calle
 	}
 	p.Due = fm.timeField("due")
 	if !fm.Invalid() {
-		_, err := s.st.UpdateTask(r.Context(), c.user.Name, r.PathValue("ref"), id, p)
-		if err == nil {
-			return seeOther(w, r, "/incidents/"+r.PathValue("ref")+"/tasks")
-		}
-		if !fm.takeError(err) {
-			return err
-		}
+		_, err = s.st.UpdateTask(r.Context(), c.user.Name, r.PathValue("ref"), id, p)
 	}
-	return s.renderTasks(w, r, c, http.StatusUnprocessableEntity, fm)
+	return settle(w, r, fm, err, "/incidents/"+r.PathValue("ref")+"/tasks", func(st int, fm *form) error { return s.renderTasks(w, r, c, st, fm) })
 }
 
 type assetsView struct {
@@ -149,13 +137,7 @@ func (s *Server) compromiseForm(w http.ResponseWriter, r *http.Request, c *calle
 	}
 	state := incident.Compromise(fm.Get("compromise"))
 	_, err = s.st.UpdateAsset(r.Context(), c.user.Name, r.PathValue("ref"), id, store.AssetPatch{Compromise: &state, Reason: strings.TrimSpace(fm.Get("reason"))})
-	if err == nil {
-		return seeOther(w, r, "/incidents/"+r.PathValue("ref")+"/assets")
-	}
-	if !fm.takeError(err) {
-		return err
-	}
-	return s.renderAssets(w, r, c, http.StatusUnprocessableEntity, fm)
+	return settle(w, r, fm, err, "/incidents/"+r.PathValue("ref")+"/assets", func(st int, fm *form) error { return s.renderAssets(w, r, c, st, fm) })
 }
 
 type operationalView struct {
@@ -246,13 +228,7 @@ func (s *Server) operationalForm(w http.ResponseWriter, r *http.Request, c *call
 		return err
 	}
 	_, err = s.st.SetOperational(r.Context(), c.user.Name, r.PathValue("ref"), id, incident.Operational(fm.Get("state")), strings.TrimSpace(fm.Get("reason")))
-	if err == nil {
-		return seeOther(w, r, "/incidents/"+r.PathValue("ref")+"/assets")
-	}
-	if !fm.takeError(err) {
-		return err
-	}
-	return s.renderOperational(w, r, c, http.StatusUnprocessableEntity, fm)
+	return settle(w, r, fm, err, "/incidents/"+r.PathValue("ref")+"/assets", func(st int, fm *form) error { return s.renderOperational(w, r, c, st, fm) })
 }
 
 type findingsView struct {
@@ -297,13 +273,7 @@ func (s *Server) triageForm(w http.ResponseWriter, r *http.Request, c *caller) e
 		return err
 	}
 	_, err = s.st.TriageFinding(r.Context(), c.user.Name, r.PathValue("ref"), id, incident.FindingState(fm.Get("state")), strings.TrimSpace(fm.Get("reason")))
-	if err == nil {
-		return seeOther(w, r, "/incidents/"+r.PathValue("ref")+"/findings")
-	}
-	if !fm.takeError(err) {
-		return err
-	}
-	return s.renderFindings(w, r, c, http.StatusUnprocessableEntity, fm)
+	return settle(w, r, fm, err, "/incidents/"+r.PathValue("ref")+"/findings", func(st int, fm *form) error { return s.renderFindings(w, r, c, st, fm) })
 }
 
 // promoteForm turns a finding into an indicator (its matched indicator or

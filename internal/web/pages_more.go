@@ -353,15 +353,9 @@ func (s *Server) updateUserForm(w http.ResponseWriter, r *http.Request, c *calle
 	}
 	p.ExpiresAt = fm.timeField("expires_at")
 	if !fm.Invalid() {
-		_, err := s.st.UpdateUser(r.Context(), c.user.Name, id, p)
-		if err == nil {
-			return seeOther(w, r, "/admin/users")
-		}
-		if !fm.takeError(err) {
-			return err
-		}
+		_, err = s.st.UpdateUser(r.Context(), c.user.Name, id, p)
 	}
-	return s.renderUsers(w, r, c, http.StatusUnprocessableEntity, fm)
+	return settle(w, r, fm, err, "/admin/users", func(st int, fm *form) error { return s.renderUsers(w, r, c, st, fm) })
 }
 
 // importIndicatorsForm imports an indicator file (plain list, CSV or STIX
