@@ -3,13 +3,13 @@ module github.com/firebreak-ir/firebreak
 go 1.26.8
 
 require (
+	github.com/Velocidex/go-yara v1.1.9
 	github.com/chromedp/cdproto v0.0.0-20260714215040-dc233986426f
 	github.com/chromedp/chromedp v0.16.0
 	go.yaml.in/yaml/v3 v3.0.4
 )
 
 require (
-	github.com/Velocidex/go-yara v1.1.9 // indirect
 	github.com/chromedp/sysutil v1.1.0 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260623181947-01eb4420fa68 // indirect

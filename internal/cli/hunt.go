@@ -20,6 +20,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/hunt"
 	"github.com/firebreak-ir/firebreak/internal/hunt/logfmt"
 	"github.com/firebreak-ir/firebreak/internal/hunt/sigma"
+	"github.com/firebreak-ir/firebreak/internal/hunt/yara"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/intel"
 )
@@ -47,7 +48,7 @@ func huntCmd(ctx context.Context, args []string, env Env) error {
 	fs.SetOutput(env.Stderr)
 	var iocs, rules, trees listFlag
 	fs.Var(&iocs, "iocs", "indicator file: plain list, CSV (type,value) or STIX 2.1 bundle (repeatable)")
-	fs.Var(&rules, "rules", "Sigma rule file or directory (repeatable)")
+	fs.Var(&rules, "rules", "Sigma (.yml) or YARA (.yar) rule file, or a directory of them (repeatable)")
 	fs.Var(&trees, "tree", "directory tree to check files in: hashes, names, web shell content (repeatable)")
 	noBuiltin := fs.Bool("no-builtin", false, "leave out Firebreak's built-in rules and indicators")
 	formatIn := fs.String("format-in", "auto", "log format: auto, iis, common, combined or jsonl")
@@ -104,7 +105,23 @@ func huntCmd(ctx context.Context, args []string, env Env) error {
 		opt.Rules = append(opt.Rules, r...)
 		opt.Indicators = append(opt.Indicators, hunt.BuiltinIndicators()...)
 	}
+	yaraSources := map[string][]byte{}
+	if !*noBuiltin && len(trees) > 0 && yara.Available {
+		y, err := hunt.BuiltinYARA()
+		if err != nil {
+			return err
+		}
+		opt.YARA = y
+	}
 	for _, p := range rules {
+		if src, err := yara.ReadSources(p); err == nil && len(src) > 0 {
+			for k, v := range src {
+				yaraSources[k] = v
+			}
+			if yara.IsRuleFile(p) {
+				continue // a .yar file: not Sigma
+			}
+		}
 		r, problems, err := loadRules(p)
 		if err != nil {
 			return err
@@ -116,6 +133,22 @@ func huntCmd(ctx context.Context, args []string, env Env) error {
 			return fmt.Errorf("%d rule(s) in %s cannot be evaluated (see above); fix or remove them", len(problems), p)
 		}
 		opt.Rules = append(opt.Rules, r...)
+	}
+	if len(yaraSources) > 0 {
+		if !*noBuiltin {
+			names, _ := hunt.BuiltinYARASources()
+			for k, v := range names {
+				yaraSources[k] = v
+			}
+		}
+		y, err := yara.Compile(yaraSources)
+		if err != nil {
+			for _, pr := range yara.Problems(err) {
+				fmt.Fprintf(env.Stderr, "firebreak: YARA rule rejected: %v\n", pr)
+			}
+			return fmt.Errorf("YARA rules: %w", err)
+		}
+		opt.YARA = y
 	}
 	for _, p := range iocs {
 		inds, err := loadIndicators(p, env)

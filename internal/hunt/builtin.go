@@ -6,10 +6,11 @@ import (
 	"io/fs"
 
 	"github.com/firebreak-ir/firebreak/internal/hunt/sigma"
+	"github.com/firebreak-ir/firebreak/internal/hunt/yara"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
 
-//go:embed rules/*.yml
+//go:embed rules/*.yml rules/*.yar
 var builtinRules embed.FS
 
 // BuiltinRules returns Firebreak's own Sigma rules (see rules/README.md).
@@ -96,4 +97,31 @@ var contentRules = []contentRule{
 			{"WScript.Shell", "Request"},
 		},
 		source: "MITRE ATT&CK T1505.003 web shells"},
+}
+
+// BuiltinYARASources returns Firebreak's own YARA rules (rules/*.yar) by name.
+func BuiltinYARASources() (map[string][]byte, error) {
+	names, err := fs.Glob(builtinRules, "rules/*.yar")
+	if err != nil {
+		return nil, err
+	}
+	sources := map[string][]byte{}
+	for _, n := range names {
+		b, err := builtinRules.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		sources["builtin:"+n] = b
+	}
+	return sources, nil
+}
+
+// BuiltinYARA compiles Firebreak's own YARA rules. Without cgo it returns
+// yara.ErrUnavailable.
+func BuiltinYARA() (*yara.Rules, error) {
+	sources, err := BuiltinYARASources()
+	if err != nil {
+		return nil, err
+	}
+	return yara.Compile(sources)
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"hash"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/hunt/walk"
 	"github.com/firebreak-ir/firebreak/internal/incident"
@@ -116,11 +118,23 @@ func (e *Engine) checkFile(f walk.File, buf []byte) ([]Finding, error) {
 	var rules []contentRule
 	ext := strings.ToLower(filepath.Ext(base))
 	for _, r := range contentRules {
+		if e.opt.YARA != nil {
+			break // the YARA rules cover these, and more precisely
+		}
 		for _, x := range r.exts {
 			if x == ext && f.Size <= maxScript {
 				rules = append(rules, r)
 				break
 			}
+		}
+	}
+	if e.opt.YARA != nil {
+		matches, err := e.opt.YARA.ScanFile(f.Path, 60*time.Second)
+		if err != nil {
+			return out, fmt.Errorf("YARA: %w", err)
+		}
+		for _, m := range matches {
+			finding("yara:"+m.Rule, m.Title(), m.Severity(), "")
 		}
 	}
 	if len(e.hashTypes) == 0 && len(rules) == 0 {

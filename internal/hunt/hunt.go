@@ -20,6 +20,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/hunt/logfmt"
 	"github.com/firebreak-ir/firebreak/internal/hunt/match"
 	"github.com/firebreak-ir/firebreak/internal/hunt/sigma"
+	"github.com/firebreak-ir/firebreak/internal/hunt/yara"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
 
@@ -42,6 +43,8 @@ type Options struct {
 	MaxFileSize int64
 	// FollowSymlinks follows symbolic links in directories.
 	FollowSymlinks bool
+	// YARA rules, when set, are run on every file of a file-tree hunt.
+	YARA *yara.Rules
 }
 
 // Finding is one thing the hunt saw.

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/hunt/logfmt"
 	"github.com/firebreak-ir/firebreak/internal/hunt/match"
+	"github.com/firebreak-ir/firebreak/internal/hunt/yara"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/intel"
 )
@@ -264,4 +266,43 @@ func asciiLower(b []byte) []byte {
 		out[i] = c
 	}
 	return out
+}
+
+// TestFilesTreeYARA: with the built-in YARA rules, the synthetic web shells
+// and ransomware artefacts are found and the benign look-alikes are not.
+func TestFilesTreeYARA(t *testing.T) {
+	y, err := BuiltinYARA()
+	if errors.Is(err, yara.ErrUnavailable) {
+		t.Skip("built without cgo: no YARA")
+	}
+	if err != nil {
+		t.Fatalf("BuiltinYARA() = %v", err)
+	}
+	e, err := New(Options{Workers: 2, YARA: y})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := map[string][]string{}
+	if _, err := e.Files(context.Background(), []string{"yara/testdata"}, nil, func(f Finding) {
+		rel := filepath.ToSlash(strings.TrimPrefix(f.File, "yara/testdata/"))
+		hits[rel] = append(hits[rel], f.Rule)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"spinstall0.aspx", "cmd_cs.aspx", "cmd_vb.aspx", "exec.asp", "How to decrypt my data.log"} {
+		found := false
+		for _, r := range hits["malicious/"+name] {
+			if strings.HasPrefix(r, "yara:") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no YARA finding for malicious/%s (got %v)", name, hits["malicious/"+name])
+		}
+	}
+	for f, rules := range hits {
+		if strings.HasPrefix(f, "benign/") {
+			t.Errorf("benign file %s flagged by %v", f, rules)
+		}
+	}
 }
