@@ -8,14 +8,19 @@
 #   - bench/yarascan: internal/hunt/yara with one goroutine per core
 #   - firebreak hunt --tree, once the hunt engine takes .yar rules
 # and prints the ratios. Target (DESIGN.md §6): at least as fast as yara -r.
-# Usage: bash bench/tree.sh   (env: FILES=50000 ROUNDS=3 WORK=/tmp/fb-tree-bench RULES=...)
+# Usage: bash bench/tree.sh   (env: FILES=50000 ROUNDS=3 WORK=/tmp/fb-tree-bench
+#        TREE=$WORK/tree RULES=...)
+# On the project's VM, DAMON pages out page cache that has been idle for a
+# few seconds, so a tree under /tmp is partly read from disk again on every
+# run; TREE=/dev/shm/fb-tree (tmpfs, never paged out without swap) measures
+# the engines alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FILES=${FILES:-50000}
 WORK=${WORK:-/tmp/fb-tree-bench}
 RULES=${RULES:-internal/hunt/rules/toolshell.yar}
 ROUNDS=${ROUNDS:-3}
-TREE="$WORK/tree"
+TREE=${TREE:-$WORK/tree}
 if ! command -v yara >/dev/null 2>&1; then
   echo "bench/tree.sh needs Debian's yara CLI: apt-get install -y yara" >&2
   exit 2
@@ -24,15 +29,16 @@ mkdir -p "$WORK"
 go build -o "$WORK/gentree" ./bench/gentree
 go build -o "$WORK/yarascan" ./bench/yarascan
 go build -o "$WORK/firebreak" ./cmd/firebreak
-if [ ! -f "$WORK/tree.files" ] || [ "$(cat "$WORK/tree.files")" != "$FILES" ]; then
-  rm -rf "$TREE" "$WORK/tree.planted"
+PLANTED="$TREE.planted"   # written by gentree
+if [ ! -f "$TREE.files" ] || [ "$(cat "$TREE.files")" != "$FILES" ]; then
+  rm -rf "$TREE" "$PLANTED"
   "$WORK/gentree" -dir "$TREE" -files "$FILES" -plant internal/hunt/yara/testdata/malicious
-  echo "$FILES" > "$WORK/tree.files"
+  echo "$FILES" > "$TREE.files"
 fi
 NFILES=$(find "$TREE" -type f | wc -l)
 BYTES=$(du -sb "$TREE" | cut -f1)
 find "$TREE" -type f -print0 | xargs -0 cat > /dev/null   # into the page cache
-echo "# $(date -u +%FT%TZ) $(nproc) cores, $(go version | cut -d' ' -f3), yara $(yara --version), tree $NFILES files, $((BYTES/1048576)) MiB, $(wc -l < "$WORK/tree.planted") planted samples, rules $RULES"
+echo "# $(date -u +%FT%TZ) $(nproc) cores, $(go version | cut -d' ' -f3), yara $(yara --version), tree $TREE: $NFILES files, $((BYTES/1048576)) MiB, $(wc -l < "$PLANTED") planted samples, rules $RULES"
 
 # timed CMD...: runs CMD, prints "wall cpu" (cpu = user + system seconds).
 timed() { /usr/bin/time -f '%e %U %S' -o "$WORK/time.txt" "$@"; awk '{printf "%s %.2f\n", $1, $2 + $3}' "$WORK/time.txt"; }
@@ -58,7 +64,7 @@ fi
 printf 'ratio (yara / yarascan): wall %.2fx, cpu %.2fx\n' "$(echo "$Y_S/$S_S" | bc -l)" "$(echo "$Y_C/$S_C" | bc -l)"
 
 # firebreak hunt, when it takes YARA rules: probe with one planted sample.
-PROBE="$WORK/probe"; rm -rf "$PROBE"; mkdir -p "$PROBE"; cp "$(head -1 "$WORK/tree.planted")" "$PROBE/"
+PROBE="$WORK/probe"; rm -rf "$PROBE"; mkdir -p "$PROBE"; cp "$(head -1 "$PLANTED")" "$PROBE/"
 rc=0; "$WORK/firebreak" hunt --progress never --format jsonl --no-builtin --rules "$RULES" --tree "$PROBE" > /dev/null 2>&1 || rc=$?
 if [ "$rc" -ne 1 ]; then
   echo "firebreak hunt --rules $RULES --tree: not wired for YARA yet (probe exit $rc); skipped"
