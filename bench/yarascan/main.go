@@ -56,7 +56,7 @@ func run() int {
 	}
 	walked := time.Since(start)
 	results := make([][]yara.Match, len(files))
-	next := make(chan int, 256)
+	next := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < *workers; w++ {
 		wg.Add(1)
