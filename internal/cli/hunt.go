@@ -142,10 +142,13 @@ func huntCmd(ctx context.Context, args []string, env Env) error {
 			}
 		}
 		y, err := yara.Compile(yaraSources)
-		if err != nil {
-			for _, pr := range yara.Problems(err) {
+		if ps := yara.Problems(err); len(ps) > 0 {
+			for _, pr := range ps {
 				fmt.Fprintf(env.Stderr, "firebreak: YARA rule rejected: %v\n", pr)
 			}
+			return fmt.Errorf("%d YARA rule file(s) cannot be compiled (see above); fix or remove them", len(ps))
+		}
+		if err != nil {
 			return fmt.Errorf("YARA rules: %w", err)
 		}
 		opt.YARA = y
@@ -312,16 +315,40 @@ func rulesCmd(args []string, env Env) error {
 	if len(args) != 2 || args[0] != "check" {
 		return fmt.Errorf("%w: want 'rules check PATH'", errUsage)
 	}
-	n, problems, err := sigma.Check(args[1])
+	path := args[1]
+	fi, err := os.Stat(path)
 	if err != nil {
+		return fmt.Errorf("check rules %s: %w", path, err)
+	}
+	rejected := 0
+	if fi.IsDir() || !yara.IsRuleFile(path) {
+		n, problems, err := sigma.Check(path)
+		if err != nil {
+			return err
+		}
+		for _, p := range problems {
+			fmt.Fprintf(env.Stdout, "rejected: %v\n", p)
+		}
+		fmt.Fprintf(env.Stdout, "%d rule(s) loaded, %d rejected\n", n, len(problems))
+		rejected += len(problems)
+	}
+	src, err := yara.ReadSources(path) // .yar files; none for a Sigma file
+	if len(src) > 0 && err == nil {
+		var r *yara.Rules
+		if r, err = yara.Compile(src); err == nil {
+			fmt.Fprintf(env.Stdout, "%d YARA rule(s) loaded from %d file(s)\n", r.Len(), len(src))
+		}
+	}
+	if ps := yara.Problems(err); len(ps) > 0 {
+		for _, p := range ps {
+			fmt.Fprintf(env.Stdout, "rejected: %v\n", p)
+		}
+		rejected += len(ps)
+	} else if err != nil {
 		return err
 	}
-	for _, p := range problems {
-		fmt.Fprintf(env.Stdout, "rejected: %v\n", p)
-	}
-	fmt.Fprintf(env.Stdout, "%d rule(s) loaded, %d rejected\n", n, len(problems))
-	if len(problems) > 0 {
-		return fmt.Errorf("%d rule(s) rejected", len(problems))
+	if rejected > 0 {
+		return fmt.Errorf("%d rule(s) rejected", rejected)
 	}
 	return nil
 }

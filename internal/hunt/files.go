@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/hunt/walk"
+	"github.com/firebreak-ir/firebreak/internal/hunt/yara"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
 
@@ -128,17 +129,18 @@ func (e *Engine) checkFile(f walk.File, buf []byte) ([]Finding, error) {
 			}
 		}
 	}
-	if e.opt.YARA != nil {
+	var yaraErr error // reported after the hash checks, which still run
+	if e.opt.YARA != nil && f.Size <= yara.MaxScanFileSize {
 		matches, err := e.opt.YARA.ScanFile(f.Path, 60*time.Second)
-		if err != nil {
-			return out, fmt.Errorf("YARA: %w", err)
-		}
 		for _, m := range matches {
 			finding("yara:"+m.Rule, m.Title(), m.Severity(), "")
 		}
+		if err != nil {
+			yaraErr = fmt.Errorf("YARA: %w", err)
+		}
 	}
 	if len(e.hashTypes) == 0 && len(rules) == 0 {
-		return out, nil
+		return out, yaraErr
 	}
 	fh, err := os.Open(f.Path)
 	if err != nil {
@@ -200,5 +202,5 @@ func (e *Engine) checkFile(f walk.File, buf []byte) ([]Finding, error) {
 			}
 		}
 	}
-	return out, nil
+	return out, yaraErr
 }

@@ -113,9 +113,11 @@ func IsRuleFile(name string) bool {
 	return ext == ".yar" || ext == ".yara"
 }
 
-// ReadSources reads the rule file at path, or every .yar and .yara file
-// under the directory path (recursively, skipping directories whose names
-// start with '.'), keyed by path; a directory with none gives an empty map.
+// ReadSources reads the rule file at path (when it is named .yar or .yara),
+// or every .yar and .yara file under the directory path (recursively,
+// skipping directories whose names start with '.'), keyed by path. Any
+// other file, or a directory with no rule files, gives an empty map, so
+// callers can hand it every --rules path, Sigma ones included.
 // Files too large or unreadable are reported as *Error values (joined; see
 // Problems); err is then non-nil and the sources that were read are still
 // returned.
@@ -135,7 +137,9 @@ func ReadSources(path string) (map[string][]byte, error) {
 		out[p] = b
 	}
 	if !fi.IsDir() {
-		read(path)
+		if IsRuleFile(path) {
+			read(path)
+		}
 		return out, joinErrors(problems)
 	}
 	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, werr error) error {

@@ -452,6 +452,15 @@ func TestLoadPath(t *testing.T) {
 	if _, err := LoadPath(t.TempDir()); len(Problems(err)) != 1 {
 		t.Errorf("LoadPath(empty dir) = %v", err)
 	}
+	// Other files are not YARA rules: Sigma rules share --rules.
+	sigmaFile := filepath.Join(dir, "sub/rule.yml")
+	write("sub/rule.yml", "title: x\n")
+	if src, err := ReadSources(sigmaFile); err != nil || len(src) != 0 {
+		t.Errorf("ReadSources(%s) = %v, %v; want nothing", sigmaFile, src, err)
+	}
+	if _, err := LoadPath(sigmaFile); len(Problems(err)) != 1 {
+		t.Errorf("LoadPath(%s) = %v, want one problem", sigmaFile, err)
+	}
 	if _, err := LoadPath(filepath.Join(dir, "missing")); err == nil {
 		t.Error("LoadPath(missing) succeeded")
 	}
