@@ -32,23 +32,32 @@ const (
 	EvidenceWrite  Permission = "evidence.write"
 	UserAdmin      Permission = "user.admin"
 	AuditRead      Permission = "audit.read"
+
+	// The public plane. Drafting, approving and publishing a status update
+	// are separate permissions (and the approver must not be the drafter).
+	StatusDraft   Permission = "status.draft"
+	StatusApprove Permission = "status.approve"
+	StatusPublish Permission = "status.publish"
+	StatusAdmin   Permission = "status.admin" // components, groups, channels, subscribers, page settings
 )
 
 // AllPermissions lists every permission a role can hold.
 var AllPermissions = []Permission{
 	IncidentRead, IncidentCreate, IncidentUpdate, EventWrite, TaskWrite, AssetWrite, AssetOperate,
 	ServiceWrite, IndicatorWrite, FindingWrite, EvidenceRead, EvidenceWrite, UserAdmin, AuditRead,
+	StatusDraft, StatusApprove, StatusPublish, StatusAdmin,
 }
 
 // table is the permission table: the one place that says which role may do what.
 var table = map[incident.Role][]Permission{
 	incident.RoleAdmin: AllPermissions,
 	incident.RoleCommander: {IncidentRead, IncidentCreate, IncidentUpdate, EventWrite, TaskWrite, AssetWrite, AssetOperate,
-		ServiceWrite, IndicatorWrite, FindingWrite, EvidenceRead, EvidenceWrite, AuditRead},
+		ServiceWrite, IndicatorWrite, FindingWrite, EvidenceRead, EvidenceWrite, AuditRead,
+		StatusDraft, StatusApprove, StatusPublish, StatusAdmin},
 	incident.RoleResponder: {IncidentRead, EventWrite, TaskWrite, AssetWrite, AssetOperate, ServiceWrite,
 		IndicatorWrite, FindingWrite, EvidenceRead, EvidenceWrite},
-	incident.RoleCommunications: {IncidentRead, EventWrite},
-	incident.RoleLegal:          {IncidentRead, EventWrite, EvidenceRead, AuditRead},
+	incident.RoleCommunications: {IncidentRead, EventWrite, StatusDraft, StatusPublish},
+	incident.RoleLegal:          {IncidentRead, EventWrite, EvidenceRead, AuditRead, StatusApprove},
 	incident.RoleViewer:         {IncidentRead},
 	// Outside experts: scoped to named incidents (enforced by the web layer).
 	incident.RoleGuest: {IncidentRead, EventWrite, IndicatorWrite, FindingWrite, EvidenceRead, EvidenceWrite},
