@@ -48,6 +48,8 @@ func classify(err error) *apiError {
 		return &apiError{http.StatusNotFound, "not_found", err.Error()}
 	case errors.Is(err, store.ErrConflict):
 		return &apiError{http.StatusConflict, "conflict", err.Error()}
+	case errors.Is(err, store.ErrState):
+		return &apiError{http.StatusConflict, "state", strings.TrimSuffix(err.Error(), ": "+store.ErrState.Error())}
 	}
 	return &apiError{http.StatusInternalServerError, "internal", "internal error; the server log has the cause"}
 }

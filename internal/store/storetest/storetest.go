@@ -122,6 +122,9 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Concurrency/AddFindingsSameKey", testConcurrentFindings},
 		{"Concurrency/MixedFailures", testConcurrentFailures},
 		{"Concurrency/CancelledWriters", testCancelledWriters},
+		{"Status/PublishFlow", testStatusPublishFlow},
+		{"Status/Rejects", testStatusRejects},
+		{"Status/MaintenanceAndDirect", testStatusMaintenanceAndDirect},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

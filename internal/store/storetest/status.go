@@ -1,0 +1,242 @@
+package storetest
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/store"
+)
+
+// statusVersion reads the public page version.
+func (e *env) statusVersion(t *testing.T) int64 {
+	t.Helper()
+	v, err := e.s.StatusVersion(e.ctx)
+	if err != nil {
+		t.Fatalf("StatusVersion: %v", err)
+	}
+	return v
+}
+
+func (e *env) component(t *testing.T, name string) store.StatusComponent {
+	t.Helper()
+	c, err := e.s.CreateComponent(e.ctx, "alice", store.StatusComponent{Name: name, Description: name + " for customers"})
+	if err != nil {
+		t.Fatalf("CreateComponent(%q) = %v", name, err)
+	}
+	return c
+}
+
+// testStatusPublishFlow walks an update from draft to published and checks
+// what the public projection shows at each step.
+func testStatusPublishFlow(t *testing.T, e *env) {
+	in := e.incident(t, "Webshells on SharePoint")
+	portal := e.component(t, "Customer portal")
+	voice := e.component(t, "Voice API")
+	v0 := e.statusVersion(t)
+
+	ev, err := e.s.CreateStatusEvent(e.ctx, "carol", store.NewStatusEvent{
+		IncidentRef: in.Ref, Name: "Customer portal unavailable",
+		Update: store.NewStatusUpdate{Status: "investigating", Body: "We have taken the portal offline.",
+			Affected: []store.Affected{{ComponentID: portal.ID, Status: incident.StatusMajor}}},
+	})
+	if err != nil {
+		t.Fatalf("CreateStatusEvent: %v", err)
+	}
+	if len(ev.Updates) != 1 || ev.Updates[0].State != store.UpdateDraft || ev.PublicID == "" || ev.Published {
+		t.Fatalf("new event = %+v, want one draft update, a public id, not published", ev)
+	}
+	d, err := e.s.StatusData(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Events) != 0 {
+		t.Fatalf("a draft is public: %+v", d.Events)
+	}
+	draft := ev.Updates[0]
+
+	// Publishing a draft, approving your own draft: refused.
+	if _, err := e.s.PublishStatusUpdate(e.ctx, "carol", draft.ID); !errors.Is(err, store.ErrState) {
+		t.Fatalf("publish a draft = %v, want ErrState", err)
+	}
+	if _, err := e.s.ApproveStatusUpdate(e.ctx, "carol", draft.ID); !errors.Is(err, store.ErrState) {
+		t.Fatalf("approve own draft = %v, want ErrState", err)
+	}
+	if _, err := e.s.ApproveStatusUpdate(e.ctx, "dave", draft.ID); err != nil {
+		t.Fatalf("approve: %v", err)
+	}
+	if _, err := e.s.ApproveStatusUpdate(e.ctx, "dave", draft.ID); !errors.Is(err, store.ErrState) {
+		t.Fatalf("approve twice = %v, want ErrState", err)
+	}
+	e.clk.Advance(time.Minute)
+	pub, err := e.s.PublishStatusUpdate(e.ctx, "carol", draft.ID)
+	if err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+	if pub.State != store.UpdatePublished || pub.PublishedBy != "carol" || pub.ApprovedBy != "dave" {
+		t.Fatalf("published update = %+v", pub)
+	}
+	if len(pub.Affected) != 1 || pub.Affected[0].OldStatus != incident.StatusOperational {
+		t.Fatalf("affected = %+v, want old status operational recorded", pub.Affected)
+	}
+	if _, err := e.s.PublishStatusUpdate(e.ctx, "carol", draft.ID); !errors.Is(err, store.ErrState) {
+		t.Fatalf("publish twice = %v, want ErrState", err)
+	}
+	if v := e.statusVersion(t); v <= v0 {
+		t.Fatalf("status version %d did not move from %d", v, v0)
+	}
+
+	// A second draft stays private while the first is public.
+	if _, err := e.s.DraftStatusUpdate(e.ctx, "carol", ev.ID, store.NewStatusUpdate{Status: "identified", Body: "NOT YET PUBLIC"}); err != nil {
+		t.Fatal(err)
+	}
+	d, err = e.s.StatusData(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Events) != 1 || !d.Events[0].Published || d.Events[0].Status != "investigating" {
+		t.Fatalf("public events = %+v", d.Events)
+	}
+	for _, u := range d.Events[0].Updates {
+		if u.State != store.UpdatePublished || strings.Contains(u.Body, "NOT YET PUBLIC") {
+			t.Fatalf("projection carries an unpublished update: %+v", u)
+		}
+	}
+	for _, c := range d.Components {
+		want := incident.StatusOperational
+		if c.ID == portal.ID {
+			want = incident.StatusMajor
+			if len(c.History) != 1 || c.History[0].Status != incident.StatusMajor {
+				t.Fatalf("portal history = %+v", c.History)
+			}
+		}
+		if c.Status != want {
+			t.Errorf("component %s = %s, want %s", c.Name, c.Status, want)
+		}
+	}
+	_ = voice
+
+	// The publish is on the incident's timeline.
+	found := false
+	for _, te := range e.timeline(t, in.Ref) {
+		if te.Kind == incident.KindCommunication && strings.Contains(te.Text, "We have taken the portal offline.") && strings.Contains(te.Text, "approved by dave") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("publish is not on the timeline: %+v", e.timeline(t, in.Ref))
+	}
+}
+
+func testStatusRejects(t *testing.T, e *env) {
+	c := e.component(t, "Portal")
+	if _, err := e.s.CreateComponent(e.ctx, "alice", store.StatusComponent{Name: "Portal"}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("duplicate component = %v, want ErrConflict", err)
+	}
+	cases := []struct {
+		name string
+		ne   store.NewStatusEvent
+	}{
+		{"no name", store.NewStatusEvent{Update: store.NewStatusUpdate{Status: "investigating", Body: "x"}}},
+		{"bad status", store.NewStatusEvent{Name: "x", Update: store.NewStatusUpdate{Status: "on_fire", Body: "x"}}},
+		{"maintenance status on incident", store.NewStatusEvent{Name: "x", Update: store.NewStatusUpdate{Status: "scheduled", Body: "x"}}},
+		{"empty body", store.NewStatusEvent{Name: "x", Update: store.NewStatusUpdate{Status: "investigating"}}},
+		{"control character", store.NewStatusEvent{Name: "x\x00", Update: store.NewStatusUpdate{Status: "investigating", Body: "x"}}},
+		{"bad impact", store.NewStatusEvent{Name: "x", Impact: "huge", Update: store.NewStatusUpdate{Status: "investigating", Body: "x"}}},
+		{"unknown component", store.NewStatusEvent{Name: "x", Update: store.NewStatusUpdate{Status: "investigating", Body: "x",
+			Affected: []store.Affected{{ComponentID: c.ID + 100, Status: incident.StatusMajor}}}}},
+		{"component twice", store.NewStatusEvent{Name: "x", Update: store.NewStatusUpdate{Status: "investigating", Body: "x",
+			Affected: []store.Affected{{ComponentID: c.ID, Status: incident.StatusMajor}, {ComponentID: c.ID, Status: incident.StatusOperational}}}}},
+		{"bad component status", store.NewStatusEvent{Name: "x", Update: store.NewStatusUpdate{Status: "investigating", Body: "x",
+			Affected: []store.Affected{{ComponentID: c.ID, Status: "sad"}}}}},
+		{"maintenance without schedule", store.NewStatusEvent{Kind: store.EventMaintenance, Name: "x", Update: store.NewStatusUpdate{Status: "scheduled", Body: "x"}}},
+	}
+	before := e.auditCount(t)
+	for _, tc := range cases {
+		_, err := e.s.CreateStatusEvent(e.ctx, "alice", tc.ne)
+		wantValidation(t, tc.name, err)
+	}
+	if _, err := e.s.CreateStatusEvent(e.ctx, "alice", store.NewStatusEvent{IncidentRef: "IR-1999-999", Name: "x",
+		Update: store.NewStatusUpdate{Status: "investigating", Body: "x"}}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown incident = %v, want ErrNotFound", err)
+	}
+	if got := e.auditCount(t); got != before {
+		t.Fatalf("rejected writes added %d audit entries", got-before)
+	}
+	if err := e.s.SetStatusChannels(e.ctx, "alice", []store.StatusChannel{{Kind: "pigeon", Label: "x", Value: "y"}}); !isValidation(err) {
+		t.Fatalf("bad channel kind = %v", err)
+	}
+}
+
+func testStatusMaintenanceAndDirect(t *testing.T, e *env) {
+	c := e.component(t, "Voice API")
+	from := e.clk.Now().Add(24 * time.Hour)
+	until := from.Add(2 * time.Hour)
+	ev, err := e.s.CreateStatusEvent(e.ctx, "carol", store.NewStatusEvent{Kind: store.EventMaintenance, Name: "Core router replacement",
+		ScheduledFor: &from, ScheduledUntil: &until,
+		Update: store.NewStatusUpdate{Status: "scheduled", Body: "Planned work."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := ev.Updates[0]
+	if _, err := e.s.ApproveStatusUpdate(e.ctx, "dave", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.PublishStatusUpdate(e.ctx, "dave", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.s.StatusEvent(e.ctx, ev.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ScheduledFor == nil || !got.ScheduledFor.Equal(from.UTC().Truncate(time.Nanosecond)) || !got.Published || got.IncidentRef != "" {
+		t.Fatalf("maintenance = %+v", got)
+	}
+
+	// Direct status changes (probes): by name or public id, idempotent.
+	v := e.statusVersion(t)
+	changed, err := e.s.SetComponentStatus(e.ctx, "probe:voice", c.Name, incident.StatusPartial, "3 failed checks")
+	if err != nil || !changed {
+		t.Fatalf("SetComponentStatus = %v, %v", changed, err)
+	}
+	changed, err = e.s.SetComponentStatus(e.ctx, "probe:voice", c.PublicID, incident.StatusPartial, "still failing")
+	if err != nil || changed {
+		t.Fatalf("same status again = %v, %v; want no change", changed, err)
+	}
+	if e.statusVersion(t) != v+1 {
+		t.Fatalf("version moved %d times, want once", e.statusVersion(t)-v)
+	}
+	if _, err := e.s.SetComponentStatus(e.ctx, "x", "nope", incident.StatusPartial, "r"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown component = %v", err)
+	}
+
+	// Discard: a discarded draft can be neither approved nor published.
+	d, err := e.s.DraftStatusUpdate(e.ctx, "carol", ev.ID, store.NewStatusUpdate{Status: "in_progress", Body: "Started."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.DiscardStatusUpdate(e.ctx, "carol", d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.ApproveStatusUpdate(e.ctx, "dave", d.ID); !errors.Is(err, store.ErrState) {
+		t.Fatalf("approve discarded = %v", err)
+	}
+
+	// Settings and channels round-trip.
+	if err := e.s.SetStatusSettings(e.ctx, "alice", store.StatusSettings{Name: "Nordwave", URL: "https://status.example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	chs := []store.StatusChannel{{Kind: "phone", Label: "Hotline", Value: "+31 800 0000", Note: "24/7"}, {Kind: "email", Label: "Mail", Value: "help@example.com"}}
+	if err := e.s.SetStatusChannels(e.ctx, "alice", chs); err != nil {
+		t.Fatal(err)
+	}
+	data, err := e.s.StatusData(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data.Settings.Name != "Nordwave" || len(data.Channels) != 2 || data.Channels[0].Label != "Hotline" || len(data.Events) != 1 {
+		t.Fatalf("status data = %+v", data)
+	}
+}
