@@ -9,11 +9,12 @@ LDFLAGS := -s -w -X github.com/firebreak-ir/firebreak/internal/cli.Version=$(VER
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/firebreak
 
-# Serves the console on http://127.0.0.1:8080 with the demo incident, on
+# Serves the console on http://127.0.0.1:8080 and the public status page on
+# http://127.0.0.1:8081 with the demo incident, on
 # SQLite in ./data. The first start prints the admin password (or set
 # FIREBREAK_ADMIN_PASSWORD).
 run: build
-	./$(BIN) serve --demo
+	./$(BIN) serve --demo --public-addr 127.0.0.1:8081
 
 # The whole suite, with the race detector. Suites that need PostgreSQL run
 # when FIREBREAK_TEST_POSTGRES holds a DSN; with FIREBREAK_REQUIRE_ALL=1

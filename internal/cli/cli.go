@@ -27,6 +27,8 @@ type Env struct {
 	Getenv         func(string) string
 	// Ready, when set, receives the console's listen address once serving (tests).
 	Ready func(addr string)
+	// PublicReady, when set, receives the status page's listen address.
+	PublicReady func(addr string)
 }
 
 // errUsage marks errors that should be followed by usage and exit code 2.
@@ -35,11 +37,12 @@ var errUsage = errors.New("usage")
 const usage = `firebreak: incident command for organisations under attack
 
 Usage:
-  firebreak serve [--addr 127.0.0.1:8080] [--data ./data] [--db postgres://…] [--demo]
+  firebreak serve [--addr 127.0.0.1:8080] [--public-addr 127.0.0.1:8081] [--data ./data] [--db postgres://…] [--demo]
   firebreak migrate [--data DIR | --db DSN]
   firebreak token create --user NAME [--name LABEL] [--data DIR | --db DSN]
   firebreak audit verify [--data DIR | --db DSN]
   firebreak backup [--data DIR] OUT
+  firebreak status export [--data DIR | --db DSN] [--public-url URL] DIR
   firebreak hunt [--iocs FILE] [--rules PATH] [--tree DIR] [--format summary|jsonl|csv] LOG...
   firebreak rules check PATH
   firebreak config dump [flags of serve]
@@ -81,6 +84,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		}
 	case "rules":
 		err = rulesCmd(rest, env)
+	case "status":
+		err = statusCmd(ctx, rest, env)
 	case "version", "--version":
 		fmt.Fprintln(env.Stdout, "firebreak", version())
 	case "help", "-h", "--help":

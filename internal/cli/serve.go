@@ -22,9 +22,6 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if c.PublicAddr != "" {
-		return errors.New("--public-addr: the public status page is not built yet; leave it empty")
-	}
 	log := newLogger(c, env.Stderr)
 	start := time.Now()
 	st, err := openStore(ctx, c)
@@ -58,8 +55,20 @@ func serve(ctx context.Context, args []string, env Env) error {
 		log.Info("demo incident", "ref", ref, "created", created)
 	}
 
+	// The public plane runs beside the console, on its own listener.
+	pctx, stopPublic := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopPublic()
+	public, err := startPublic(pctx, st, c, log, nil)
+	if err != nil {
+		return err
+	}
+	if env.PublicReady != nil && public.addr != "" {
+		env.PublicReady(public.addr)
+	}
+
 	srv := web.New(web.Options{Store: st, Blobs: store.Blobs{Dir: c.EvidenceDir()}, Log: log, Passwords: params,
-		MaxEvidence: c.MaxEvidence, SessionTTL: c.SessionTTL, SecureCookies: c.SecureCookies, Version: version()})
+		MaxEvidence: c.MaxEvidence, SessionTTL: c.SessionTTL, SecureCookies: c.SecureCookies, Version: version(),
+		StatusChanged: public.pub.Kick, PublicURL: pageDefaults(c).URL})
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.Addr, err)
@@ -80,7 +89,12 @@ func serve(ctx context.Context, args []string, env Env) error {
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.ShutdownTimeout)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
+	// The console stops first; the status page serves until the very end.
+	err = hs.Shutdown(sctx)
+	if perr := public.shutdown(sctx); err == nil {
+		err = perr
+	}
+	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil

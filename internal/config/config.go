@@ -19,6 +19,8 @@ import (
 type Config struct {
 	Addr              string        // console and API listener
 	PublicAddr        string        // public status page listener (may be empty)
+	PublicURL         string        // where the status page is published (links in feeds and mail)
+	StatusExportDir   string        // write a static copy of the status page here on every change
 	Data              string        // data directory: SQLite file and evidence
 	DB                Secret        // postgres:// DSN; empty means SQLite under Data
 	Demo              bool          // load the demo incident
@@ -88,6 +90,8 @@ func (c Config) DSN() string {
 func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "console and API listen address (env FIREBREAK_ADDR)")
 	fs.StringVar(&c.PublicAddr, "public-addr", c.PublicAddr, "public status page listen address (env FIREBREAK_PUBLIC_ADDR)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the status page's public URL, e.g. https://status.example.com (env FIREBREAK_PUBLIC_URL; default http://PUBLIC-ADDR)")
+	fs.StringVar(&c.StatusExportDir, "status-export-dir", c.StatusExportDir, "write a static copy of the status page here on every change (env FIREBREAK_STATUS_EXPORT_DIR)")
 	c.StoreFlags(fs)
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "load the demo incident (env FIREBREAK_DEMO)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env FIREBREAK_LOG_LEVEL)")
@@ -112,6 +116,8 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	}
 	str("FIREBREAK_ADDR", &c.Addr)
 	str("FIREBREAK_PUBLIC_ADDR", &c.PublicAddr)
+	str("FIREBREAK_PUBLIC_URL", &c.PublicURL)
+	str("FIREBREAK_STATUS_EXPORT_DIR", &c.StatusExportDir)
 	str("FIREBREAK_DATA", &c.Data)
 	str("FIREBREAK_LOG_LEVEL", &c.LogLevel)
 	str("FIREBREAK_LOG_FORMAT", &c.LogFormat)
@@ -168,6 +174,11 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("--%s %q: want host:port", name, addr))
 		}
 	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			errs = append(errs, fmt.Errorf("--public-url %q: want an absolute http(s) URL", c.PublicURL))
+		}
+	}
 	if c.DB != "" && !strings.HasPrefix(string(c.DB), "postgres://") && !strings.HasPrefix(string(c.DB), "postgresql://") {
 		errs = append(errs, errors.New("--db: want a postgres:// DSN (SQLite lives in --data)"))
 	}
@@ -200,6 +211,6 @@ func (c Config) Dump() string {
 	if c.DB != "" {
 		db = RedactDSN(string(c.DB))
 	}
-	return fmt.Sprintf("addr = %s\npublic_addr = %s\ndata = %s\ndb = %s\ndemo = %t\nadmin_password = %s\nlog_level = %s\nlog_format = %s\nmax_evidence_bytes = %d\npassword_memory_kib = %d\nsession_ttl = %s\nsecure_cookies = %t\n",
-		c.Addr, c.PublicAddr, c.Data, db, c.Demo, c.AdminPassword, c.LogLevel, c.LogFormat, c.MaxEvidence, c.PasswordMemoryKiB, c.SessionTTL, c.SecureCookies)
+	return fmt.Sprintf("addr = %s\npublic_addr = %s\npublic_url = %s\nstatus_export_dir = %s\ndata = %s\ndb = %s\ndemo = %t\nadmin_password = %s\nlog_level = %s\nlog_format = %s\nmax_evidence_bytes = %d\npassword_memory_kib = %d\nsession_ttl = %s\nsecure_cookies = %t\n",
+		c.Addr, c.PublicAddr, c.PublicURL, c.StatusExportDir, c.Data, db, c.Demo, c.AdminPassword, c.LogLevel, c.LogFormat, c.MaxEvidence, c.PasswordMemoryKiB, c.SessionTTL, c.SecureCookies)
 }

@@ -36,8 +36,14 @@ const Title = "SharePoint webshell compromise (ToolShell) — customer portal an
 // a later Load will find it by its title and not repair it.
 func Load(ctx context.Context, st *store.Store, actor string) (ref string, created bool, err error) {
 	ref, found, err := find(ctx, st)
-	if err != nil || found {
+	if err != nil {
 		return ref, false, err
+	}
+	if found {
+		if err := loadPublic(ctx, st, actor, ref); err != nil {
+			return ref, false, fmt.Errorf("demo: status page: %w", err)
+		}
+		return ref, false, nil
 	}
 	in, err := st.CreateIncident(ctx, actor, incident.Incident{
 		Title:    Title,
@@ -52,6 +58,9 @@ func Load(ctx context.Context, st *store.Store, actor string) (ref string, creat
 	}
 	if err := fill(ctx, st, actor, in.Ref); err != nil {
 		return in.Ref, true, fmt.Errorf("demo: incident %s partly loaded: %w", in.Ref, err)
+	}
+	if err := loadPublic(ctx, st, actor, in.Ref); err != nil {
+		return in.Ref, true, fmt.Errorf("demo: status page: %w", err)
 	}
 	return in.Ref, true, nil
 }

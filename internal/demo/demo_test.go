@@ -82,6 +82,10 @@ func TestLoadIsIdempotent(t *testing.T) {
 		t.Fatalf("first Load = %q, %v, want a new ref, true", ref, created)
 	}
 	before := countAll(t, st, ref)
+	v, err := st.StatusVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	ref2, created2, err := Load(ctx, st, "someone-else")
 	if err != nil {
@@ -92,6 +96,9 @@ func TestLoadIsIdempotent(t *testing.T) {
 	}
 	if after := countAll(t, st, ref); after != before {
 		t.Errorf("second Load changed the record: counts %+v, want %+v", after, before)
+	}
+	if v2, err := st.StatusVersion(ctx); err != nil || v2 != v {
+		t.Errorf("second Load changed the status page: version %d → %d (%v)", v, v2, err)
 	}
 }
 
@@ -213,10 +220,14 @@ func TestLoadContent(t *testing.T) {
 		t.Errorf("%d indicators stored, want %d: some were merged as duplicates", len(inds), len(indicators()))
 	}
 
-	var historical, public int
+	var historical, public, published int
 	for _, e := range allEvents(t, st, ref) {
 		if e.Actor == "demo" && e.Kind != incident.KindFinding {
 			continue // the store dates its own events (incident opened, operational changes) at store time
+		}
+		if e.Actor == demoDrafter && e.Kind == incident.KindCommunication {
+			published++ // status page publishes, dated at load time
+			continue
 		}
 		historical++
 		if e.Visibility == incident.VisibilityPublic {
@@ -231,6 +242,32 @@ func TestLoadContent(t *testing.T) {
 	}
 	if public == 0 {
 		t.Error("no public events: the status page would have nothing to show")
+	}
+	if published != len(publicUpdates) {
+		t.Errorf("%d status page publishes on the timeline, want %d", published, len(publicUpdates))
+	}
+	d, err := st.StatusData(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := 0
+	for _, c := range d.Components {
+		if c.Status == incident.StatusMajor {
+			down++
+		}
+	}
+	if len(d.Components) != len(publicComponents) || down != 2 || len(d.Channels) != len(publicChannels) || d.Settings.Name == "" {
+		t.Errorf("public side: %d components (%d down), %d channels, settings %+v", len(d.Components), down, len(d.Channels), d.Settings)
+	}
+	if len(d.Events) != 1 || len(d.Events[0].Updates) != len(publicUpdates) {
+		t.Fatalf("public events = %+v, want one with %d published updates", d.Events, len(publicUpdates))
+	}
+	all, err := st.StatusEvents(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(all[0].Updates); n != len(publicUpdates)+1 || all[0].Updates[n-1].State != store.UpdateDraft {
+		t.Errorf("want one draft waiting for approval after the published updates: %+v", all[0].Updates)
 	}
 	if _, err := st.VerifyAudit(ctx); err != nil {
 		t.Errorf("VerifyAudit: %v", err)

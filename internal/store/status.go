@@ -12,6 +12,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5/stdlib"
+
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
 
@@ -275,12 +277,13 @@ func (s *Store) statusSettings(ctx context.Context, q queryer) (StatusSettings, 
 	return st, rows.Err()
 }
 
-// SetStatusSettings replaces the page settings. The caller checks the URL
-// (the public renderer validates it as an absolute http(s) URL).
+// SetStatusSettings replaces the page settings. Empty fields fall back to
+// the server's defaults. The caller checks the URL (the public renderer
+// validates it as an absolute http(s) URL).
 func (s *Store) SetStatusSettings(ctx context.Context, actor string, st StatusSettings) error {
 	if err := firstValid(
 		publicText("name", st.Name, incident.MaxName, true),
-		publicText("url", st.URL, 2048, true),
+		publicText("url", st.URL, 2048, false),
 		publicText("time_zone", st.TimeZone, 64, false),
 	); err != nil {
 		return err
@@ -1116,4 +1119,42 @@ func (s *Store) StatusData(ctx context.Context) (StatusData, error) {
 		return d, err
 	}
 	return d, nil
+}
+
+// ListenStatus calls changed whenever a transaction that changed the public
+// page commits, on any replica, until ctx ends or the connection fails. It
+// holds one connection of the pool. PostgreSQL only (LISTEN/NOTIFY); with
+// SQLite it returns errors.ErrUnsupported at once, and callers poll
+// StatusVersion instead.
+func (s *Store) ListenStatus(ctx context.Context, changed func()) error {
+	if s.dialect != Postgres {
+		return errors.ErrUnsupported
+	}
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("listen for status changes: %w", err)
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		pc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("listen for status changes: driver connection is %T", dc)
+		}
+		c := pc.Conn()
+		if _, err := c.Exec(ctx, "LISTEN "+StatusChannelName); err != nil {
+			return fmt.Errorf("listen for status changes: %w", err)
+		}
+		for {
+			if _, err := c.WaitForNotification(ctx); err != nil {
+				// The connection is in an unknown state after an
+				// interrupted wait: discard it rather than return it.
+				_ = c.Close(context.WithoutCancel(ctx))
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return fmt.Errorf("listen for status changes: %w", err)
+			}
+			changed()
+		}
+	})
 }

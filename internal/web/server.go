@@ -35,6 +35,12 @@ type Options struct {
 	SecureCookies bool
 	// Version is reported by /healthz and /metrics.
 	Version string
+	// StatusChanged is called after a change of the public status page
+	// commits (the publisher re-renders); nil: nothing to tell.
+	StatusChanged func()
+	// PublicURL is where the status page is published (linked from the
+	// console).
+	PublicURL string
 }
 
 // Server serves the API and console.

@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServePublicPage starts serve with --public-addr and --status-export-dir
+// on the demo and reads the page, the Statuspage API and the export; then
+// exports again with `status export` while nothing serves.
+func TestServePublicPage(t *testing.T) {
+	data := t.TempDir()
+	exportDir := filepath.Join(t.TempDir(), "site")
+	env := map[string]string{"FIREBREAK_DATA": data, "FIREBREAK_ADMIN_PASSWORD": "a-good-admin-password", "FIREBREAK_PASSWORD_MEMORY_KIB": "64"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready, public := make(chan string, 1), make(chan string, 1)
+	done := make(chan int, 1)
+	var errb bytes.Buffer
+	go func() {
+		done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0", "--public-url", "https://status.nordwave.example",
+			"--status-export-dir", exportDir, "--demo"},
+			Env{Stdout: &bytes.Buffer{}, Stderr: &errb, Getenv: func(k string) string { return env[k] },
+				Ready: func(a string) { ready <- a }, PublicReady: func(a string) { public <- a }})
+	}()
+	var paddr string
+	select {
+	case paddr = <-public:
+	case code := <-done:
+		t.Fatalf("serve exited with %d: %s", code, errb.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	<-ready
+
+	get := func(path string) (int, string) {
+		t.Helper()
+		resp, err := http.Get("http://" + paddr + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	code, body := get("/api/v2/summary.json")
+	if code != 200 {
+		t.Fatalf("summary.json = %d", code)
+	}
+	var sum struct {
+		Page struct {
+			Name string `json:"name"`
+			URL  string `json:"url"`
+		} `json:"page"`
+		Status struct {
+			Indicator string `json:"indicator"`
+		} `json:"status"`
+		Components []struct {
+			Name   string `json:"name"`
+			Status string `json:"status"`
+		} `json:"components"`
+		Incidents []struct {
+			Name            string            `json:"name"`
+			IncidentUpdates []json.RawMessage `json:"incident_updates"`
+		} `json:"incidents"`
+	}
+	if err := json.Unmarshal([]byte(body), &sum); err != nil {
+		t.Fatalf("summary.json: %v\n%s", err, body)
+	}
+	if sum.Page.Name != "Nordwave Telecom" || sum.Page.URL != "https://status.nordwave.example" || sum.Status.Indicator == "none" {
+		t.Errorf("page = %+v, status %+v", sum.Page, sum.Status)
+	}
+	if len(sum.Incidents) != 1 || len(sum.Incidents[0].IncidentUpdates) != 3 {
+		t.Errorf("incidents = %+v, want the demo's one with 3 published updates (the draft stays private)", sum.Incidents)
+	}
+	if strings.Contains(body, "The customer portal is back online") {
+		t.Error("an unapproved draft is on the public page")
+	}
+	if code, body := get("/"); code != 200 || !strings.Contains(body, "Customer hotline") {
+		t.Errorf("GET / = %d; want the alternative channels shown while the portal is down", code)
+	}
+	// The console is not on the public address.
+	if code, _ := get("/api/v1/incidents"); code != 404 {
+		t.Errorf("GET /api/v1/incidents on the public address = %d, want 404", code)
+	}
+	if b, err := os.ReadFile(filepath.Join(exportDir, "api", "v2", "summary.json")); err != nil || !strings.Contains(string(b), "Nordwave Telecom") {
+		t.Errorf("export dir summary.json: %v", err)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exited with %d: %s", code, errb.String())
+	}
+
+	out := filepath.Join(t.TempDir(), "copy")
+	r := run(t, env, "status", "export", "--public-url", "https://status.nordwave.example", out)
+	if r.code != 0 || !strings.Contains(r.stdout, "written to") {
+		t.Fatalf("status export = %+v", r)
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "index.html")); err != nil || !strings.Contains(string(b), "Customer portal (My Nordwave)") {
+		t.Errorf("exported index.html: %v", err)
+	}
+	if r := run(t, env, "status", "export"); r.code != 2 {
+		t.Errorf("status export without a directory = %+v, want usage error", r)
+	}
+}
