@@ -35,6 +35,7 @@ const (
 
 	// The public plane. Drafting, approving and publishing a status update
 	// are separate permissions (and the approver must not be the drafter).
+	StatusRead    Permission = "status.read" // the public plane in the console, drafts included
 	StatusDraft   Permission = "status.draft"
 	StatusApprove Permission = "status.approve"
 	StatusPublish Permission = "status.publish"
@@ -45,7 +46,7 @@ const (
 var AllPermissions = []Permission{
 	IncidentRead, IncidentCreate, IncidentUpdate, EventWrite, TaskWrite, AssetWrite, AssetOperate,
 	ServiceWrite, IndicatorWrite, FindingWrite, EvidenceRead, EvidenceWrite, UserAdmin, AuditRead,
-	StatusDraft, StatusApprove, StatusPublish, StatusAdmin,
+	StatusRead, StatusDraft, StatusApprove, StatusPublish, StatusAdmin,
 }
 
 // table is the permission table: the one place that says which role may do what.
@@ -53,12 +54,12 @@ var table = map[incident.Role][]Permission{
 	incident.RoleAdmin: AllPermissions,
 	incident.RoleCommander: {IncidentRead, IncidentCreate, IncidentUpdate, EventWrite, TaskWrite, AssetWrite, AssetOperate,
 		ServiceWrite, IndicatorWrite, FindingWrite, EvidenceRead, EvidenceWrite, AuditRead,
-		StatusDraft, StatusApprove, StatusPublish, StatusAdmin},
+		StatusRead, StatusDraft, StatusApprove, StatusPublish, StatusAdmin},
 	incident.RoleResponder: {IncidentRead, EventWrite, TaskWrite, AssetWrite, AssetOperate, ServiceWrite,
-		IndicatorWrite, FindingWrite, EvidenceRead, EvidenceWrite},
-	incident.RoleCommunications: {IncidentRead, EventWrite, StatusDraft, StatusPublish},
-	incident.RoleLegal:          {IncidentRead, EventWrite, EvidenceRead, AuditRead, StatusApprove},
-	incident.RoleViewer:         {IncidentRead},
+		IndicatorWrite, FindingWrite, EvidenceRead, EvidenceWrite, StatusRead},
+	incident.RoleCommunications: {IncidentRead, EventWrite, StatusRead, StatusDraft, StatusPublish},
+	incident.RoleLegal:          {IncidentRead, EventWrite, EvidenceRead, AuditRead, StatusRead, StatusApprove},
+	incident.RoleViewer:         {IncidentRead, StatusRead},
 	// Outside experts: scoped to named incidents (enforced by the web layer).
 	incident.RoleGuest: {IncidentRead, EventWrite, IndicatorWrite, FindingWrite, EvidenceRead, EvidenceWrite},
 }

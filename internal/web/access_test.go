@@ -588,8 +588,8 @@ func TestAuthentication(t *testing.T) {
 				Permissions []auth.Permission
 			}
 			decodeBody(t, rec, &me)
-			if me.User.Name != "u-viewer" || fmt.Sprint(me.Permissions) != fmt.Sprint([]auth.Permission{auth.IncidentRead}) {
-				t.Errorf("me = %+v, want u-viewer with [incident.read]", me)
+			if me.User.Name != "u-viewer" || fmt.Sprint(me.Permissions) != fmt.Sprint([]auth.Permission{auth.IncidentRead, auth.StatusRead}) {
+				t.Errorf("me = %+v, want u-viewer with [incident.read status.read]", me)
 			}
 		})
 	}

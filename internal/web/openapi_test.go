@@ -469,6 +469,19 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"ServicePatch", store.ServicePatch{}, true},
 		{"IndicatorInput", indicatorIn{}, true},
 		{"FindingInput", findingIn{}, true},
+		{"StatusSettings", store.StatusSettings{}, false},
+		{"StatusGroup", store.StatusGroup{}, false},
+		{"StatusComponent", store.StatusComponent{}, false},
+		{"StatusChannel", store.StatusChannel{}, false},
+		{"StatusEvent", store.StatusEvent{}, false},
+		{"StatusUpdate", store.StatusUpdate{}, false},
+		{"Affected", store.Affected{}, false},
+		{"StatusOverview", statusOverview{}, false},
+		{"StatusSettingsInput", store.StatusSettings{}, true},
+		{"NewStatusEvent", store.NewStatusEvent{}, true},
+		{"NewStatusUpdate", store.NewStatusUpdate{}, true},
+		{"ComponentInput", componentIn{}, true},
+		{"ComponentStatusInput", componentStatusIn{}, true},
 		{"UserPatch", struct {
 			store.UserPatch
 			Password *string `json:"password"`
@@ -530,6 +543,12 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"TriageChange", "state", incident.FindingStates},
 		{"UserCreate", "role", incident.Roles},
 		{"IndicatorInput", "type", incident.IndicatorTypes},
+		{"StatusComponent", "status", incident.ServiceStatuses},
+		{"ComponentInput", "status", incident.ServiceStatuses},
+		{"Affected", "status", incident.ServiceStatuses},
+		{"StatusChannel", "kind", store.ChannelKinds},
+		{"NewStatusUpdate", "status", append(slices.Clone(store.IncidentStatuses), store.MaintenanceStatuses...)},
+		{"StatusEvent", "impact", append([]string{""}, store.Impacts...)},
 		{"Impact", "effect", []incident.Effect{incident.EffectNone, incident.EffectDegraded, incident.EffectDown}},
 	}
 	for _, tc := range enums {

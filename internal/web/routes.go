@@ -77,6 +77,18 @@ func (s *Server) routeTable() []route {
 		{"PATCH", "/api/v1/users/{id}", auth.UserAdmin, s.patchUser},
 		{"GET", "/api/v1/audit", auth.AuditRead, s.listAudit},
 
+		// The public plane: drafting, approving and publishing are separate permissions.
+		{"GET", "/api/v1/status", auth.StatusRead, s.getStatus},
+		{"POST", "/api/v1/status/components", auth.StatusAdmin, s.createComponent},
+		{"POST", "/api/v1/status/components/{id}/status", auth.StatusAdmin, s.setComponentStatus},
+		{"PUT", "/api/v1/status/channels", auth.StatusAdmin, s.putStatusChannels},
+		{"PUT", "/api/v1/status/settings", auth.StatusAdmin, s.putStatusSettings},
+		{"POST", "/api/v1/status/events", auth.StatusDraft, s.createStatusEvent},
+		{"POST", "/api/v1/status/events/{id}/updates", auth.StatusDraft, s.draftStatusUpdate},
+		{"POST", "/api/v1/status/updates/{id}/approve", auth.StatusApprove, s.approveStatusUpdate},
+		{"POST", "/api/v1/status/updates/{id}/publish", auth.StatusPublish, s.publishStatusUpdate},
+		{"POST", "/api/v1/status/updates/{id}/discard", auth.StatusDraft, s.discardStatusUpdate},
+
 		// Console.
 		{"GET", "/login", auth.Public, s.loginPage},
 		{"POST", "/login", auth.Public, s.login},
@@ -111,6 +123,16 @@ func (s *Server) routeTable() []route {
 		{"GET", "/admin/users", auth.UserAdmin, s.usersPage},
 		{"POST", "/admin/users", auth.UserAdmin, s.createUserForm},
 		{"POST", "/admin/users/{id}", auth.UserAdmin, s.updateUserForm},
+		{"GET", "/status", auth.StatusRead, s.statusPage},
+		{"POST", "/status/events", auth.StatusDraft, s.createStatusEventForm},
+		{"POST", "/status/events/{id}/updates", auth.StatusDraft, s.draftStatusUpdateForm},
+		{"POST", "/status/updates/{id}/approve", auth.StatusApprove, s.statusStepForm("approve")},
+		{"POST", "/status/updates/{id}/publish", auth.StatusPublish, s.statusStepForm("publish")},
+		{"POST", "/status/updates/{id}/discard", auth.StatusDraft, s.statusStepForm("discard")},
+		{"POST", "/status/components", auth.StatusAdmin, s.createComponentForm},
+		{"POST", "/status/components/{id}/status", auth.StatusAdmin, s.componentStatusForm},
+		{"POST", "/status/channels", auth.StatusAdmin, s.channelsForm},
+		{"POST", "/status/settings", auth.StatusAdmin, s.statusSettingsForm},
 	}
 }
 
