@@ -23,6 +23,7 @@ var allowedImports = map[string][]string{
 	"internal/web":         {"internal/incident", "internal/store", "internal/auth", "internal/intel"},
 	"internal/demo":        {"internal/incident", "internal/store"},
 	"internal/status":      {"internal/incident"},
+	"internal/publish":     {"internal/incident", "internal/store", "internal/status"},
 	"internal/notify":      {"internal/incident"},
 	"internal/regime":      {"internal/incident"},
 	"internal/intel":       {"internal/incident"},
