@@ -77,6 +77,12 @@ type indexPage struct {
 	Active       []eventView
 	Maintenance  []eventView
 	Recent       []eventView
+	Subscribe    *subscribeView
+}
+
+type subscribeView struct {
+	Action     string
+	Components []Component
 }
 
 type historyPage struct {
@@ -292,6 +298,10 @@ func (s *site) indexHTML(css, js string) ([]byte, error) {
 		ShowChannels: s.showChannels(),
 		Channels:     s.channels(),
 		Items:        s.itemViews(),
+	}
+	if s.page.SubscribeURL != "" {
+		d.Subscribe = &subscribeView{Action: s.page.SubscribeURL}
+		d.Subscribe.Components = s.page.Components
 	}
 	since := s.now.AddDate(0, 0, -recentDays)
 	for _, in := range s.incidents {

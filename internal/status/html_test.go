@@ -228,3 +228,24 @@ func TestHTMLEscaping(t *testing.T) {
 		}
 	}
 }
+
+func TestSubscribeForm(t *testing.T) {
+	p := operationalPage()
+	if doc := string(body(t, mustRender(t, p), "/")); strings.Contains(doc, "<form") {
+		t.Error("a form without SubscribeURL")
+	}
+	p.SubscribeURL = "https://status.example.com/subscribe"
+	doc := string(body(t, mustRender(t, p), "/"))
+	if !strings.Contains(doc, `<form method="post" action="https://status.example.com/subscribe">`) || !strings.Contains(doc, `name="email"`) {
+		t.Fatalf("no subscription form posting to SubscribeURL:\n%s", doc)
+	}
+	for _, c := range p.Components {
+		if !strings.Contains(doc, `name="component" value="`+c.ID+`"`) {
+			t.Errorf("no checkbox for component %s", c.ID)
+		}
+	}
+	p.SubscribeURL = "javascript:alert(1)"
+	if _, err := Render(p, testNow); err == nil || !strings.Contains(err.Error(), "subscribe_url") {
+		t.Errorf("Render with a javascript: SubscribeURL = %v, want an error naming subscribe_url", err)
+	}
+}

@@ -35,6 +35,7 @@ var publicStringFields = []string{
 	"Group.Description", "Group.ID", "Group.Name",
 	"Incident.ComponentIDs", "Incident.ID", "Incident.Impact", "Incident.Name", "Incident.Shortlink", "Incident.Status",
 	"Maintenance.ComponentIDs", "Maintenance.ID", "Maintenance.Name", "Maintenance.Shortlink", "Maintenance.Status",
+	"Page.SubscribeURL",
 	"Page.ID", "Page.Name", "Page.TimeZone", "Page.URL",
 	"StatusChange.Status",
 	"Update.Body", "Update.ID", "Update.Status",
@@ -121,7 +122,8 @@ func TestPublicFieldsAppear(t *testing.T) {
 			Shortlink:    "https://stspg.example/" + c("Maintenance.Shortlink"),
 			ScheduledFor: testNow.Add(time2h), ScheduledUntil: testNow.Add(2 * time2h), ComponentIDs: []string{compID},
 			Updates: []Update{{ID: "mupd", Status: Scheduled, Body: c("Maintenance.Update.Body"), CreatedAt: testNow}}}},
-		Channels: []Channel{{Kind: ChannelOther, Label: c("Channel.Label"), Value: c("Channel.Value"), Note: c("Channel.Note")}},
+		Channels:     []Channel{{Kind: ChannelOther, Label: c("Channel.Label"), Value: c("Channel.Value"), Note: c("Channel.Note")}},
+		SubscribeURL: "https://status.example.com/" + c("Page.SubscribeURL"),
 	}
 	// Fields holding references repeat an id planted above.
 	canaries["Component.GroupID"] = groupID

@@ -39,6 +39,10 @@ type Page struct {
 	Channels []Channel
 	// UpdatedAt is page.updated_at; zero means the render time.
 	UpdatedAt time.Time
+	// SubscribeURL, when set, is where the page's subscription form posts
+	// (fields: email, and component — public component ids, repeatable;
+	// none means every component). Empty: no form.
+	SubscribeURL string
 }
 
 // Group is a named group of components (a Statuspage component group).
@@ -229,6 +233,7 @@ func (p *Page) Validate() error {
 	}
 	v.absURL("url", p.URL, true)
 	v.text("time_zone", p.TimeZone, MaxID, false)
+	v.absURL("subscribe_url", p.SubscribeURL, false)
 	v.count("groups", len(p.Groups), MaxGroups)
 	v.count("components", len(p.Components), MaxComponents)
 	v.count("incidents", len(p.Incidents)+len(p.Maintenances), MaxIncidents)

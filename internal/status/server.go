@@ -7,9 +7,10 @@ import (
 )
 
 // CSP is the Content-Security-Policy of every response: the pages load only
-// their own stylesheet and script, nothing inline, and cannot be framed.
+// their own stylesheet and script, nothing inline, cannot be framed, and
+// post forms (the subscription form) only to their own origin.
 const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; " +
-	"frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+	"frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
 // Header values shared by every response. They are assigned into the
 // response's header map as prepared slices, so serving allocates nothing
