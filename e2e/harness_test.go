@@ -23,6 +23,8 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/demo"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/publish"
+	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/store"
 	"github.com/firebreak-ir/firebreak/internal/web"
 )
@@ -47,11 +49,13 @@ const otherTitle = "Invoice-fraud phishing against the finance team"
 // env is a Firebreak server in this process, on a fresh SQLite store that
 // holds the demo incident, a second incident and the test users.
 type env struct {
-	url      string
-	st       *store.Store
-	blobs    store.Blobs
-	demoRef  string
-	otherRef string
+	url string
+	// publicURL serves the status page, kept current by a publisher.
+	publicURL string
+	st        *store.Store
+	blobs     store.Blobs
+	demoRef   string
+	otherRef  string
 }
 
 func newEnv(t *testing.T) *env {
@@ -98,7 +102,20 @@ func newEnvAt(t *testing.T, storeNow, webNow func() time.Time) *env {
 		}
 	}
 
-	srv := web.New(web.Options{Store: st, Blobs: e.blobs, Passwords: auth.TestParams, Version: "e2e", Now: webNow})
+	pageSrv := status.NewServer(nil)
+	pub := publish.New(st, pageSrv, publish.Options{Defaults: store.StatusSettings{Name: "Example", URL: "http://status.invalid"}, Now: webNow})
+	if err := pub.Refresh(ctx, true); err != nil {
+		t.Fatalf("render the status page: %v", err)
+	}
+	pctx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	go pub.Run(pctx)
+	phs := httptest.NewServer(pageSrv)
+	t.Cleanup(phs.Close)
+	e.publicURL = phs.URL
+
+	srv := web.New(web.Options{Store: st, Blobs: e.blobs, Passwords: auth.TestParams, Version: "e2e", Now: webNow,
+		StatusChanged: pub.Kick, PublicURL: phs.URL})
 	hs := httptest.NewServer(srv)
 	// Browsers hold live-timeline streams open; the tabs close first
 	// (cleanups run last-in, first-out), and any stream left is cut here.

@@ -28,6 +28,7 @@ type shot struct {
 	width  int64 // CSS pixels
 	height int64 // at most this many CSS pixels of the page, from the top
 	phone  bool  // emulate a phone (touch, device pixel ratio 2)
+	public bool  // the public status page, not the console
 }
 
 // TestScreenshots writes PNGs of the console's main pages to the directory
@@ -72,6 +73,9 @@ func TestScreenshots(t *testing.T) {
 		{file: "findings.png", path: inc + "/findings", width: 1280, height: 1600},
 		{file: "evidence.png", path: inc + "/evidence", width: 1280, height: 1200},
 		{file: "incident-phone.png", path: inc, width: 390, height: 1500, phone: true},
+		{file: "status-console.png", path: "/status", width: 1280, height: 1500},
+		{file: "status-page.png", path: "/", width: 1280, height: 1700, public: true},
+		{file: "status-page-phone.png", path: "/", width: 390, height: 1500, phone: true, public: true},
 	}
 	tb := newTab(t, e, "browser")
 	tb.login(adminUser)
@@ -98,7 +102,11 @@ func (tb *tab) screenshot(s shot) []byte {
 		opts = []chromedp.EmulateViewportOption{chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulatePortrait}
 	}
 	tb.run("size the viewport for "+s.file, chromedp.EmulateViewport(s.width, 900, opts...))
-	tb.open(s.path, 200)
+	if s.public {
+		tb.navigate("GET the status page "+s.path, 200, chromedp.Navigate(tb.e.publicURL+s.path))
+	} else {
+		tb.open(s.path, 200)
+	}
 	var height float64
 	tb.run("measure "+s.path, chromedp.Evaluate(`document.documentElement.scrollHeight`, &height))
 	height = math.Min(height, float64(s.height))
