@@ -44,7 +44,9 @@ func httpProbe(target string) Probe {
 func testSite() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "<h1>Welcome</h1> Sign in") })
-	mux.HandleFunc("/503", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down for maintenance", http.StatusServiceUnavailable) })
+	mux.HandleFunc("/503", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+	})
 	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/ok", http.StatusFound) })
 	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) })
 	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
@@ -191,7 +193,7 @@ func TestCheckTCP(t *testing.T) {
 
 func TestCheckDNS(t *testing.T) {
 	addr, queries := startDNS(t, map[dnsKey][]dnsmessage.ResourceBody{
-		{"portal.example.test.", dnsmessage.TypeA}: {&dnsmessage.AResource{A: [4]byte{203, 0, 113, 10}}, &dnsmessage.AResource{A: [4]byte{203, 0, 113, 11}}},
+		{"portal.example.test.", dnsmessage.TypeA}:    {&dnsmessage.AResource{A: [4]byte{203, 0, 113, 10}}, &dnsmessage.AResource{A: [4]byte{203, 0, 113, 11}}},
 		{"portal.example.test.", dnsmessage.TypeAAAA}: {&dnsmessage.AAAAResource{AAAA: [16]byte{0x20, 0x01, 0x0d, 0xb8, 15: 1}}},
 		{"www.example.test.", dnsmessage.TypeCNAME}:   {&dnsmessage.CNAMEResource{CNAME: mustName("portal.example.test.")}},
 		{"example.test.", dnsmessage.TypeTXT}:         {&dnsmessage.TXTResource{TXT: []string{"v=spf1 -all"}}, &dnsmessage.TXTResource{TXT: []string{"verify=abc"}}},
