@@ -169,3 +169,23 @@ func TestLoadCAFile(t *testing.T) {
 		t.Errorf("LoadConfig(good CA) = %+v, %v, want the pool loaded from the file beside the config", cfg, err)
 	}
 }
+
+// TestDocExample parses the YAML example of docs/probes.md.
+func TestDocExample(t *testing.T) {
+	b, err := os.ReadFile("../../docs/probes.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "```yaml\n")
+	block, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("docs/probes.md has no yaml block")
+	}
+	cfg, err := ParseConfig("docs/probes.md", []byte(block))
+	if err != nil {
+		t.Fatalf("the example of docs/probes.md does not parse: %v", err)
+	}
+	if len(cfg.Probes) != 3 || cfg.Probes[0].Component == nil || cfg.Probes[2].DNS.Server != "192.0.2.53:53" {
+		t.Errorf("docs/probes.md example = %+v", cfg.Probes)
+	}
+}
