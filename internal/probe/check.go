@@ -117,7 +117,7 @@ func (c *Checker) Check(ctx context.Context) Result {
 	if r.Latency == 0 {
 		r.Latency = c.now().Sub(start)
 	}
-	if r.Outcome == OutcomeFailed && ctx.Err() == context.DeadlineExceeded {
+	if r.Outcome == OutcomeFailed && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		r.Detail = fmt.Sprintf("no answer within %s", c.p.Timeout)
 	}
 	if r.Outcome == OutcomeOK && c.p.Thresholds.Latency > 0 && r.Latency > c.p.Thresholds.Latency {
