@@ -42,6 +42,7 @@ Usage:
   firebreak backup [--data DIR] OUT
   firebreak hunt [--iocs FILE] [--rules PATH] [--tree DIR] [--format summary|jsonl|csv] LOG...
   firebreak rules check PATH
+  firebreak probes check [--parse-only] FILE
   firebreak config dump [flags of serve]
   firebreak version
 
@@ -81,6 +82,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		}
 	case "rules":
 		err = rulesCmd(rest, env)
+	case "probes":
+		err = probesCmd(ctx, rest, env)
 	case "version", "--version":
 		fmt.Fprintln(env.Stdout, "firebreak", version())
 	case "help", "-h", "--help":

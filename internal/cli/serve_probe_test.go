@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -193,5 +194,52 @@ func TestStartProbesConfigErrors(t *testing.T) {
 	}
 	if _, err := startProbes(t.Context(), st, filepath.Join(t.TempDir(), "missing.yml"), nil, slog.New(slog.DiscardHandler)); err == nil {
 		t.Errorf("startProbes(missing file) = nil, want an error")
+	}
+}
+
+func TestProbesCheck(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) }))
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.yml", fmt.Sprintf("probes:\n  - {name: Portal, type: http, target: '%s'}\n", srv.URL))
+	mixed := write("mixed.yml", fmt.Sprintf("probes:\n  - {name: Portal, type: http, target: '%s'}\n  - {name: SIP edge, type: tcp, target: '%s', timeout: 2s}\n", srv.URL, closed))
+	bad := write("bad.yml", "probes:\n  - {name: Portal, type: http, target: portal}\n")
+	for _, c := range []struct {
+		name  string
+		args  []string
+		code  int
+		wants []string
+	}{
+		{"all ok", []string{"probes", "check", good}, 0, []string{"ok  ", "Portal", "HTTP 200 in"}},
+		{"one fails", []string{"probes", "check", mixed}, 1, []string{"HTTP 200 in", "failed", "SIP edge", "connection refused", "1 of 2 probe(s) failed"}},
+		{"parse only", []string{"probes", "check", "--parse-only", mixed}, 0, []string{"mixed.yml: 2 probe(s), valid"}},
+		{"invalid file", []string{"probes", "check", bad}, 1, []string{bad + ":2: target:"}},
+		{"example file", []string{"probes", "check", "--parse-only", "../../examples/probes.yml"}, 0, []string{"5 probe(s), valid"}},
+		{"usage", []string{"probes"}, 2, []string{"probes check"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := run(t, nil, c.args...)
+			if r.code != c.code {
+				t.Errorf("firebreak %v exited %d, want %d; stdout:\n%s\nstderr:\n%s", c.args, r.code, c.code, r.stdout, r.stderr)
+			}
+			for _, w := range c.wants {
+				if !strings.Contains(r.stdout+r.stderr, w) {
+					t.Errorf("firebreak %v output lacks %q:\n%s%s", c.args, w, r.stdout, r.stderr)
+				}
+			}
+		})
 	}
 }
