@@ -438,7 +438,8 @@ func (v *validator) probe(i int, rp rawProbe, d rawDefaults, defInterval time.Du
 	if p.Interval < MinInterval || p.Interval > MaxInterval {
 		v.fail(i, "interval", "%s is outside %s–%s", p.Interval, MinInterval, MaxInterval)
 	}
-	p.Timeout = orDur(rp.Timeout, orDur(d.Timeout, min(DefaultTimeout, p.Interval)))
+	// An inherited timeout is capped at the probe's interval; its own is not.
+	p.Timeout = orDur(rp.Timeout, min(orDur(d.Timeout, DefaultTimeout), p.Interval))
 	if p.Timeout <= 0 || p.Timeout > p.Interval {
 		v.fail(i, "timeout", "%s must be above zero and at most the interval (%s)", p.Timeout, p.Interval)
 	}

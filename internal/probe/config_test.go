@@ -67,6 +67,11 @@ func TestParseDefaults(t *testing.T) {
 	if err != nil || cfg.Probes[0].Timeout != 5*time.Second {
 		t.Errorf("ParseConfig(interval 5s) = %+v, %v, want a 5s timeout", cfg, err)
 	}
+	// So it caps an inherited one, but not the probe's own.
+	cfg, err = ParseConfig("p.yml", []byte("defaults: {timeout: 20s}\n"+minimal+"    interval: 5s\n"))
+	if err != nil || cfg.Probes[0].Timeout != 5*time.Second {
+		t.Errorf("ParseConfig(defaults.timeout 20s, interval 5s) = %+v, %v, want a 5s timeout", cfg, err)
+	}
 }
 
 // TestParseErrors checks that each mistake is refused with the file, the
