@@ -289,6 +289,18 @@ var (
 	yamlNotFound = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
 )
 
+// rawTypeNames says what the library's messages call by our type names.
+var rawTypeNames = strings.NewReplacer(
+	"[]probe.rawProbe", "a list of probes",
+	"probe.rawFile", "a mapping (defaults:, probes:)",
+	"probe.rawProbe", "a probe (a mapping)",
+	"probe.rawDefaults", "defaults (a mapping)",
+	"probe.rawThresholds", "thresholds (a mapping)",
+	"probe.rawHTTP", "http (a mapping)",
+	"probe.rawDNS", "dns (a mapping)",
+	"probe.rawComponent", "component (a mapping)",
+)
+
 // yamlErrors turns the YAML library's errors into ConfigErrors.
 func yamlErrors(name string, err error) error {
 	var msgs []string
@@ -308,6 +320,7 @@ func yamlErrors(name string, err error) error {
 		if sm := yamlNotFound.FindStringSubmatch(ce.Reason); sm != nil {
 			ce.Reason = fmt.Sprintf("unknown field %q", sm[1])
 		}
+		ce.Reason = rawTypeNames.Replace(ce.Reason)
 		errs = append(errs, ce)
 	}
 	return errors.Join(errs...)
