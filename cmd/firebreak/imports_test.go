@@ -27,6 +27,7 @@ var allowedImports = map[string][]string{
 	"internal/notify":      {"internal/incident"},
 	"internal/regime":      {"internal/incident"},
 	"internal/intel":       {"internal/incident"},
+	"internal/probe":       {"internal/incident"},
 	"internal/hunt":        {"internal/intel", "internal/incident", "internal/hunt/logfmt", "internal/hunt/match", "internal/hunt/sigma", "internal/hunt/walk", "internal/hunt/yara"},
 	"internal/hunt/sigma":  {},
 	"internal/hunt/yara":   {},

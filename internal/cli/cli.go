@@ -37,7 +37,7 @@ var errUsage = errors.New("usage")
 const usage = `firebreak: incident command for organisations under attack
 
 Usage:
-  firebreak serve [--addr 127.0.0.1:8080] [--public-addr 127.0.0.1:8081] [--data ./data] [--db postgres://…] [--demo]
+  firebreak serve [--addr 127.0.0.1:8080] [--public-addr 127.0.0.1:8081] [--data ./data] [--db postgres://…] [--probes FILE] [--demo]
   firebreak migrate [--data DIR | --db DSN]
   firebreak token create --user NAME [--name LABEL] [--data DIR | --db DSN]
   firebreak audit verify [--data DIR | --db DSN]
@@ -45,6 +45,7 @@ Usage:
   firebreak status export [--data DIR | --db DSN] [--public-url URL] DIR
   firebreak hunt [--iocs FILE] [--rules PATH] [--tree DIR] [--format summary|jsonl|csv] LOG...
   firebreak rules check PATH
+  firebreak probes check [--parse-only] FILE
   firebreak config dump [flags of serve]
   firebreak version
 
@@ -86,6 +87,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = rulesCmd(rest, env)
 	case "status":
 		err = statusCmd(ctx, rest, env)
+	case "probes":
+		err = probesCmd(ctx, rest, env)
 	case "version", "--version":
 		fmt.Fprintln(env.Stdout, "firebreak", version())
 	case "help", "-h", "--help":

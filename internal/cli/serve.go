@@ -66,6 +66,21 @@ func serve(ctx context.Context, args []string, env Env) error {
 		env.PublicReady(public.addr)
 	}
 
+	// Service probes: state changes are recorded; a probe naming a public
+	// component sets its status, and the page re-renders.
+	setComponent := func(ctx context.Context, component string, status incident.ServiceStatus, reason string) error {
+		changed, err := st.SetComponentStatus(ctx, probeActor, component, status, reason)
+		if changed {
+			public.pub.Kick()
+		}
+		return err
+	}
+	stopProbes, err := startProbes(pctx, st, c.Probes, setComponent, log)
+	if err != nil {
+		return err
+	}
+	defer stopProbes()
+
 	srv := web.New(web.Options{Store: st, Blobs: store.Blobs{Dir: c.EvidenceDir()}, Log: log, Passwords: params,
 		MaxEvidence: c.MaxEvidence, SessionTTL: c.SessionTTL, SecureCookies: c.SecureCookies, Version: version(),
 		StatusChanged: public.pub.Kick, PublicURL: pageDefaults(c).URL})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -109,5 +110,81 @@ func TestServePublicPage(t *testing.T) {
 	}
 	if r := run(t, env, "status", "export"); r.code != 2 {
 		t.Errorf("status export without a directory = %+v, want usage error", r)
+	}
+}
+
+// TestProbeSetsComponent: a probe of a closed port, naming the demo's
+// "Mobile app" component, turns it to a partial outage on the public page
+// with no one touching the console — disruption is seen first.
+func TestProbeSetsComponent(t *testing.T) {
+	data := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	cfg := filepath.Join(t.TempDir(), "probes.yml")
+	if err := os.WriteFile(cfg, []byte(`probes:
+  - name: App backend
+    type: tcp
+    target: `+closed+`
+    interval: 1s
+    timeout: 500ms
+    thresholds: {failures: 2, successes: 1}
+    component: {name: Mobile app, down: partial_outage}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"FIREBREAK_DATA": data, "FIREBREAK_ADMIN_PASSWORD": "a-good-admin-password", "FIREBREAK_PASSWORD_MEMORY_KIB": "64"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	public := make(chan string, 1)
+	done := make(chan int, 1)
+	var errb bytes.Buffer
+	go func() {
+		done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0", "--probes", cfg, "--demo"},
+			Env{Stdout: &bytes.Buffer{}, Stderr: &errb, Getenv: func(k string) string { return env[k] }, PublicReady: func(a string) { public <- a }})
+	}()
+	var paddr string
+	select {
+	case paddr = <-public:
+	case code := <-done:
+		t.Fatalf("serve exited with %d: %s", code, errb.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited with %d: %s", code, errb.String())
+		default:
+		}
+		resp, err := http.Get("http://" + paddr + "/api/v2/components.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Components []struct{ Name, Status string } `json:"components"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&doc)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range doc.Components {
+			if c.Name == "Mobile app" && c.Status == "partial_outage" {
+				cancel()
+				if code := <-done; code != 0 {
+					t.Fatalf("serve exited with %d: %s", code, errb.String())
+				}
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the probe did not set Mobile app to partial_outage within 15 s: %+v\n%s", doc.Components, errb.String())
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

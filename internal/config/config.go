@@ -32,6 +32,7 @@ type Config struct {
 	SessionTTL        time.Duration // browser session lifetime
 	SecureCookies     bool          // mark cookies Secure (behind TLS)
 	ShutdownTimeout   time.Duration
+	Probes            string // service probe configuration file (YAML); empty: no probes
 }
 
 // Default returns the defaults.
@@ -94,6 +95,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.StatusExportDir, "status-export-dir", c.StatusExportDir, "write a static copy of the status page here on every change (env FIREBREAK_STATUS_EXPORT_DIR)")
 	c.StoreFlags(fs)
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "load the demo incident (env FIREBREAK_DEMO)")
+	fs.StringVar(&c.Probes, "probes", c.Probes, "service probe configuration file, YAML; see docs/probes.md (env FIREBREAK_PROBES)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env FIREBREAK_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (env FIREBREAK_LOG_FORMAT)")
 }
@@ -121,6 +123,7 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	str("FIREBREAK_DATA", &c.Data)
 	str("FIREBREAK_LOG_LEVEL", &c.LogLevel)
 	str("FIREBREAK_LOG_FORMAT", &c.LogFormat)
+	str("FIREBREAK_PROBES", &c.Probes)
 	if v := getenv("FIREBREAK_DB"); v != "" {
 		c.DB = Secret(v)
 	}
@@ -211,6 +214,6 @@ func (c Config) Dump() string {
 	if c.DB != "" {
 		db = RedactDSN(string(c.DB))
 	}
-	return fmt.Sprintf("addr = %s\npublic_addr = %s\npublic_url = %s\nstatus_export_dir = %s\ndata = %s\ndb = %s\ndemo = %t\nadmin_password = %s\nlog_level = %s\nlog_format = %s\nmax_evidence_bytes = %d\npassword_memory_kib = %d\nsession_ttl = %s\nsecure_cookies = %t\n",
-		c.Addr, c.PublicAddr, c.PublicURL, c.StatusExportDir, c.Data, db, c.Demo, c.AdminPassword, c.LogLevel, c.LogFormat, c.MaxEvidence, c.PasswordMemoryKiB, c.SessionTTL, c.SecureCookies)
+	return fmt.Sprintf("addr = %s\npublic_addr = %s\npublic_url = %s\nstatus_export_dir = %s\ndata = %s\ndb = %s\ndemo = %t\nadmin_password = %s\nlog_level = %s\nlog_format = %s\nmax_evidence_bytes = %d\npassword_memory_kib = %d\nsession_ttl = %s\nsecure_cookies = %t\nprobes = %s\n",
+		c.Addr, c.PublicAddr, c.PublicURL, c.StatusExportDir, c.Data, db, c.Demo, c.AdminPassword, c.LogLevel, c.LogFormat, c.MaxEvidence, c.PasswordMemoryKiB, c.SessionTTL, c.SecureCookies, c.Probes)
 }

@@ -60,6 +60,9 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request, _ *caller)
 	fmt.Fprintf(&b, "# HELP firebreak_build_info Build information.\n# TYPE firebreak_build_info gauge\nfirebreak_build_info{version=%q,go=%q} 1\n", s.opt.Version, runtime.Version())
 	fmt.Fprintf(&b, "# HELP firebreak_uptime_seconds Seconds since the server started.\n# TYPE firebreak_uptime_seconds gauge\nfirebreak_uptime_seconds %g\n", time.Since(m.started).Seconds())
 	fmt.Fprintf(&b, "# HELP go_goroutines Number of goroutines.\n# TYPE go_goroutines gauge\ngo_goroutines %d\n", runtime.NumGoroutine())
+	if err := s.writeProbeMetrics(r, &b); err != nil {
+		return err
+	}
 	fmt.Fprintf(&b, "# HELP go_memstats_heap_alloc_bytes Heap bytes allocated and in use.\n# TYPE go_memstats_heap_alloc_bytes gauge\ngo_memstats_heap_alloc_bytes %d\n", ms.HeapAlloc)
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	_, err := w.Write([]byte(b.String()))

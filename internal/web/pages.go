@@ -71,6 +71,7 @@ type incidentsView struct {
 	Severities            []incident.Severity
 	TLPs                  []incident.TLP
 	Form                  *form
+	Signals               []signalView // service probes that are not up
 }
 
 func (s *Server) incidentsPage(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -104,6 +105,9 @@ func (s *Server) renderIncidents(w http.ResponseWriter, r *http.Request, c *call
 	}
 	for _, in := range items { // newest first
 		v.Rows = append(v.Rows, incidentRow{in, counts[in.Ref]})
+	}
+	if v.Signals, err = s.probeSignals(r, c); err != nil {
+		return err
 	}
 	return s.render(w, status, "incidents.html", c, "Incidents", v)
 }

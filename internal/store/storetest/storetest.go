@@ -111,6 +111,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Finding/Triage", testFindingTriage},
 		{"Evidence/Blobs", testBlobs},
 		{"Evidence/AddAndCustody", testEvidence},
+		{"Probe/StatesAndSignals", testProbes},
 		{"User/CreateAndConflict", testUserCreate},
 		{"User/GuestScope", testGuestScope},
 		{"User/Tokens", testTokens},
