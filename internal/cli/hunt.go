@@ -69,6 +69,17 @@ func huntCmd(ctx context.Context, args []string, env Env) error {
 		}
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
+	// The profile covers loading indicators and compiling rules too.
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	logs := fs.Args()
 	if len(logs) == 0 && len(trees) == 0 {
 		return fmt.Errorf("%w: give log paths and/or --tree directories", errUsage)
@@ -206,16 +217,6 @@ func huntCmd(ctx context.Context, args []string, env Env) error {
 		}
 	}
 
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer func() { pprof.StopCPUProfile(); f.Close() }()
-	}
 	prog := newProgress(env, *progressFlag)
 	var outErr error
 	emit := func(f hunt.Finding) {
