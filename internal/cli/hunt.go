@@ -227,14 +227,14 @@ func huntCmd(ctx context.Context, args []string, env Env) error {
 	start := time.Now()
 	var total hunt.Stats
 	if len(logs) > 0 {
-		st, err := eng.Logs(ctx, logs, prog.add, emit)
+		st, err := eng.Logs(ctx, logs, prog, emit)
 		if err != nil {
 			return err
 		}
 		total = st
 	}
 	if len(trees) > 0 {
-		st, err := eng.Files(ctx, trees, prog.add, emit)
+		st, err := eng.Files(ctx, trees, prog, emit)
 		if err != nil {
 			return err
 		}
@@ -355,10 +355,41 @@ func rulesCmd(args []string, env Env) error {
 }
 
 // progress prints bytes done and the rate on a terminal.
+// progress draws a one-line progress bar on a terminal: files and bytes
+// done of the planned total, the rate, and the time left.
 type progress struct {
-	done  atomic.Int64
-	quit  chan struct{}
-	ended chan struct{}
+	done, total           atomic.Int64
+	filesDone, filesTotal atomic.Int64
+	quit                  chan struct{}
+	ended                 chan struct{}
+}
+
+// Plan, Add and FileDone implement hunt.Progress. A hunt of logs and then
+// trees plans twice: the totals add up.
+func (p *progress) Plan(files int, bytes int64) {
+	p.filesTotal.Add(int64(files))
+	p.total.Add(bytes)
+}
+func (p *progress) Add(n int64) { p.done.Add(n) }
+func (p *progress) FileDone()   { p.filesDone.Add(1) }
+
+// progressLine formats the progress bar's line.
+func progressLine(filesDone, files, done, total int64, elapsed time.Duration) string {
+	mb := func(n int64) string { return fmt.Sprintf("%.1f", float64(n)/1e6) }
+	line := fmt.Sprintf("hunting: %d/%d files, %s/%s MB", filesDone, files, mb(done), mb(total))
+	if total > 0 {
+		line += fmt.Sprintf(" (%d%%)", min(100, done*100/total))
+	}
+	if elapsed <= 0 || done == 0 {
+		return line
+	}
+	rate := float64(done) / elapsed.Seconds()
+	line += fmt.Sprintf(", %.0f MB/s", rate/1e6)
+	if left := total - done; left > 0 {
+		eta := time.Duration(float64(left) / rate * float64(time.Second)).Round(time.Second)
+		line += fmt.Sprintf(", ETA %d:%02d", int(eta.Minutes()), int(eta.Seconds())%60)
+	}
+	return line
 }
 
 func newProgress(env Env, mode string) *progress {
@@ -386,16 +417,12 @@ func newProgress(env Env, mode string) *progress {
 				fmt.Fprint(env.Stderr, "\r\033[K")
 				return
 			case <-t.C:
-				d := p.done.Load()
-				el := time.Since(start).Seconds()
-				fmt.Fprintf(env.Stderr, "\r\033[Khunting: %.1f MB, %.0f MB/s", float64(d)/1e6, float64(d)/1e6/el)
+				fmt.Fprint(env.Stderr, "\r\033[K"+progressLine(p.filesDone.Load(), p.filesTotal.Load(), p.done.Load(), p.total.Load(), time.Since(start)))
 			}
 		}
 	}()
 	return p
 }
-
-func (p *progress) add(n int64) { p.done.Add(n) }
 
 func (p *progress) stop() {
 	if p.quit != nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/incident"
@@ -110,3 +111,23 @@ func TestHuntPushIsIdempotent(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestProgressLine(t *testing.T) {
+	tests := []struct {
+		filesDone, files, done, total int64
+		elapsed                       time.Duration
+		want                          string
+	}{
+		{0, 3, 0, 3e9, 0, "hunting: 0/3 files, 0.0/3000.0 MB (0%)"},
+		{1, 3, 1e9, 3e9, time.Second, "hunting: 1/3 files, 1000.0/3000.0 MB (33%), 1000 MB/s, ETA 0:02"},
+		{2, 3, 5e8, 4e10, 2 * time.Second, "hunting: 2/3 files, 500.0/40000.0 MB (1%), 250 MB/s, ETA 2:38"},
+		{3, 3, 3e9, 3e9, 3 * time.Second, "hunting: 3/3 files, 3000.0/3000.0 MB (100%), 1000 MB/s"},
+		// A plain file's reader runs a buffer ahead: never more than 100%.
+		{1, 1, 110, 100, time.Second, "hunting: 1/1 files, 0.0/0.0 MB (100%), 0 MB/s"},
+	}
+	for _, tt := range tests {
+		if got := progressLine(tt.filesDone, tt.files, tt.done, tt.total, tt.elapsed); got != tt.want {
+			t.Errorf("progressLine(%d, %d, %d, %d, %s) = %q, want %q", tt.filesDone, tt.files, tt.done, tt.total, tt.elapsed, got, tt.want)
+		}
+	}
+}

@@ -28,7 +28,7 @@ const maxScript = 4 << 20
 // Files hunts in file trees: every regular file is checked against the
 // hash and file-name indicators and, for server-side scripts, the content
 // rules. Findings reach emit in walk order, from one goroutine.
-func (e *Engine) Files(ctx context.Context, roots []string, progress func(bytes int64), emit func(Finding)) (Stats, error) {
+func (e *Engine) Files(ctx context.Context, roots []string, progress Progress, emit func(Finding)) (Stats, error) {
 	var st Stats
 	files, skipped := walk.Files(ctx, roots, walk.Options{MaxSize: e.opt.MaxFileSize, FollowSymlinks: e.opt.FollowSymlinks})
 	for _, p := range skipped {
@@ -40,6 +40,13 @@ func (e *Engine) Files(ctx context.Context, roots []string, progress func(bytes 
 	}
 	if len(files) == 0 && len(skipped) == 0 {
 		return st, errNoInput
+	}
+	if progress != nil {
+		var total int64
+		for _, f := range files {
+			total += f.Size
+		}
+		progress.Plan(len(files), total)
 	}
 	type result struct {
 		findings []Finding
@@ -87,7 +94,8 @@ func (e *Engine) Files(ctx context.Context, roots []string, progress func(bytes 
 		st.Files++
 		st.Bytes += files[i].Size
 		if progress != nil {
-			progress(files[i].Size)
+			progress.Add(files[i].Size)
+			progress.FileDone()
 		}
 		if r.problem != nil {
 			st.addProblem(*r.problem)

@@ -306,3 +306,38 @@ func TestFilesTreeYARA(t *testing.T) {
 		}
 	}
 }
+
+// recorder is a Progress that remembers what it was told.
+type recorder struct {
+	files, done int
+	total, read int64
+}
+
+func (r *recorder) Plan(files int, bytes int64) { r.files, r.total = r.files+files, r.total+bytes }
+func (r *recorder) Add(n int64)                 { r.read += n }
+func (r *recorder) FileDone()                   { r.done++ }
+
+// TestLogsProgress: the plan is the files and their size on disk, and the
+// bytes reported add up to it, gzip files included (compressed bytes).
+func TestLogsProgress(t *testing.T) {
+	e := testEngine(t, Options{})
+	entries, err := os.ReadDir("testdata/logs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var size int64
+	for _, de := range entries {
+		fi, err := de.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		size += fi.Size()
+	}
+	var r recorder
+	if _, err := e.Logs(context.Background(), []string{"testdata/logs"}, &r, func(Finding) {}); err != nil {
+		t.Fatal(err)
+	}
+	if r.files != len(entries) || r.done != len(entries) || r.total != size || r.read != size {
+		t.Errorf("progress = %+v, want %d files planned and done, %d bytes planned and read", r, len(entries), size)
+	}
+}

@@ -35,13 +35,31 @@ type chunkResult struct {
 	problems  []Problem
 }
 
+// Progress receives a hunt's progress, for a progress bar. Plan comes
+// first, with the number of files and their total size on disk; Add then
+// reports bytes of those files read (compressed bytes for gzip files), and
+// FileDone each file finished. Calls come from one goroutine at a time, but
+// not always the same one.
+type Progress interface {
+	Plan(files int, bytes int64)
+	Add(bytes int64)
+	FileDone()
+}
+
 // Logs hunts in log files and directories of them. Findings reach emit in
 // file order (as walked) and line order, from one goroutine.
-func (e *Engine) Logs(ctx context.Context, paths []string, progress func(bytes int64), emit func(Finding)) (Stats, error) {
+func (e *Engine) Logs(ctx context.Context, paths []string, progress Progress, emit func(Finding)) (Stats, error) {
 	var st Stats
 	files, skipped := walk.Files(ctx, paths, walk.Options{FollowSymlinks: e.opt.FollowSymlinks})
 	for _, p := range skipped {
 		st.addProblem(Problem{File: p.Path, Reason: p.Reason})
+	}
+	if progress != nil {
+		var total int64
+		for _, f := range files {
+			total += f.Size
+		}
+		progress.Plan(len(files), total)
 	}
 	if len(files) == 0 && len(skipped) == 0 {
 		return st, errNoInput
@@ -70,6 +88,9 @@ func (e *Engine) Logs(ctx context.Context, paths []string, progress func(bytes i
 			}
 			if err := e.readFile(ctx, f.Path, jobs, ordered, progress); err != nil {
 				ordered <- &chunk{file: f.Path, done: resultOf(Problem{File: f.Path, Reason: err.Error()})}
+			}
+			if progress != nil {
+				progress.FileDone()
 			}
 		}
 		readErr <- nil
@@ -133,12 +154,13 @@ func putBuf(b []byte) {
 }
 
 // readFile cuts one file into chunks at line ends and hands them out.
-func (e *Engine) readFile(ctx context.Context, path string, jobs, ordered chan<- *chunk, progress func(int64)) error {
+func (e *Engine) readFile(ctx context.Context, path string, jobs, ordered chan<- *chunk, progress Progress) error {
 	rc, err := logfmt.Open(path)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
+	var consumed int64 // bytes of the file (not of its gunzipped content) reported
 	format := e.opt.Format
 	var layout *logfmt.IISLayout
 	var carry []byte
@@ -157,7 +179,9 @@ func (e *Engine) readFile(ctx context.Context, path string, jobs, ordered chan<-
 		}
 		buf = buf[:n]
 		if progress != nil {
-			progress(int64(m))
+			c := rc.Consumed()
+			progress.Add(c - consumed)
+			consumed = c
 		}
 		if n == 0 {
 			putBuf(buf)

@@ -11,15 +11,38 @@ import (
 	"strconv"
 )
 
+// File is an opened log file: its content (gunzipped when it is gzip) and
+// how many bytes of the file itself have been read so far.
+type File interface {
+	io.ReadCloser
+	// Consumed is the number of bytes read from the file on disk; for a
+	// gzip file it lags the content's bytes, for a plain file it runs up to
+	// one buffer ahead of them.
+	Consumed() int64
+}
+
+// counter counts the bytes read through it.
+type counter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *counter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
 // Open opens a log file for reading. When its content starts with the gzip
 // magic number (whatever the file's name), the returned reader gunzips it,
 // concatenated gzip members included. Closing it closes the file.
-func Open(path string) (io.ReadCloser, error) {
+func Open(path string) (File, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	br := bufio.NewReaderSize(f, 64<<10)
+	cnt := &counter{r: f}
+	br := bufio.NewReaderSize(cnt, 64<<10)
 	magic, err := br.Peek(2)
 	if err != nil && err != io.EOF {
 		f.Close()
@@ -31,22 +54,27 @@ func Open(path string) (io.ReadCloser, error) {
 			f.Close()
 			return nil, fmt.Errorf("gunzip %s: %w", path, err)
 		}
-		return &gzipFile{Reader: zr, f: f}, nil
+		return &gzipFile{Reader: zr, f: f, cnt: cnt}, nil
 	}
-	return &plainFile{Reader: br, f: f}, nil
+	return &plainFile{Reader: br, f: f, cnt: cnt}, nil
 }
 
 type plainFile struct {
 	*bufio.Reader
-	f *os.File
+	f   *os.File
+	cnt *counter
 }
 
-func (p *plainFile) Close() error { return p.f.Close() }
+func (p *plainFile) Close() error    { return p.f.Close() }
+func (p *plainFile) Consumed() int64 { return p.cnt.n }
 
 type gzipFile struct {
 	*gzip.Reader
-	f *os.File
+	f   *os.File
+	cnt *counter
 }
+
+func (g *gzipFile) Consumed() int64 { return g.cnt.n }
 
 func (g *gzipFile) Close() error {
 	err := g.Reader.Close()
