@@ -74,7 +74,11 @@ var refanger = strings.NewReplacer(
 // become http and https, fxp becomes ftp, and [.], (.), {.}, \., [dot],
 // [:], [://], [/], [@] and [at] become the character they stand for.
 func Refang(s string) string {
-	s = refanger.Replace(s)
+	// Every defanged form starts with one of these: most values have none,
+	// and the replacer costs more than the rest of parsing them.
+	if strings.ContainsAny(s, `[({\`) {
+		s = refanger.Replace(s)
+	}
 	switch l := strings.ToLower(s[:min(len(s), 6)]); {
 	case strings.HasPrefix(l, "hxxps:"):
 		s = "https" + s[5:]

@@ -191,8 +191,12 @@ func Parse(name string, r io.Reader, opt Options) (Result, error) {
 		return Result{}, fmt.Errorf("read %s: %w", name, err)
 	}
 
-	p := &parser{file: name, opt: opt, seen: map[indicatorKey]struct{}{}}
-	p.res.Indicators = []incident.Indicator{}
+	// Size for one indicator per line: lists of 100k addresses are common,
+	// and growing the slice and the map step by step costs more than the
+	// parsing.
+	n := min(bytes.Count(data, []byte{'\n'})+1, maxIndicators)
+	p := &parser{file: name, opt: opt, seen: make(map[indicatorKey]struct{}, n)}
+	p.res.Indicators = make([]incident.Indicator, 0, n)
 	p.res.Rejected = []Problem{}
 	f := opt.Format
 	if f == Auto {
