@@ -691,6 +691,11 @@ func (s *Store) PublishStatusUpdate(ctx context.Context, actor string, updateID 
 			return err
 		}
 		now := s.now().UTC()
+		if len(u.Affected) == 0 && (u.Status == "resolved" || u.Status == "completed") {
+			if u.Affected, err = s.restoreOnClose(ctx, tx, ev.ID); err != nil {
+				return err
+			}
+		}
 		for i, a := range u.Affected {
 			old, err := s.setComponentStatus(ctx, tx, a.ComponentID, a.Status, now)
 			if err != nil {
@@ -731,6 +736,63 @@ func (s *Store) PublishStatusUpdate(ctx context.Context, actor string, updateID 
 			map[string]any{"event": ev.PublicID, "status": u.Status, "body": u.Body, "affected": u.Affected})
 	})
 	return u, err
+}
+
+// restoreOnClose proposes what closing an event with no component changes
+// means: every component its published updates named goes back to
+// operational, unless another open public event still names it.
+func (s *Store) restoreOnClose(ctx context.Context, tx *sql.Tx, eventID int64) ([]Affected, error) {
+	named := func(id int64) (map[int64]bool, error) {
+		rows, err := tx.QueryContext(ctx, `SELECT affected FROM status_updates WHERE event_id = $1 AND state = $2`, id, UpdatePublished)
+		if err != nil {
+			return nil, fmt.Errorf("components of event %d: %w", id, err)
+		}
+		defer rows.Close()
+		out := map[int64]bool{}
+		for rows.Next() {
+			var as []Affected
+			if err := rows.Scan(jsonCol{&as}); err != nil {
+				return nil, fmt.Errorf("components of event %d: %w", id, err)
+			}
+			for _, a := range as {
+				out[a.ComponentID] = true
+			}
+		}
+		return out, rows.Err()
+	}
+	mine, err := named(eventID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM status_events WHERE id <> $1 AND published = 1 AND status NOT IN ('resolved', 'postmortem', 'completed', 'scheduled')`, eventID)
+	if err != nil {
+		return nil, fmt.Errorf("open events: %w", err)
+	}
+	var others []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("open events: %w", err)
+		}
+		others = append(others, id)
+	}
+	rows.Close()
+	for _, id := range others {
+		theirs, err := named(id)
+		if err != nil {
+			return nil, err
+		}
+		for c := range theirs {
+			delete(mine, c)
+		}
+	}
+	out := []Affected{}
+	for c := range mine {
+		out = append(out, Affected{ComponentID: c, Status: incident.StatusOperational})
+	}
+	slices.SortFunc(out, func(a, b Affected) int { return int(a.ComponentID - b.ComponentID) })
+	return out, nil
 }
 
 func truncate(s string, n int) string {

@@ -240,3 +240,51 @@ func testStatusMaintenanceAndDirect(t *testing.T, e *env) {
 		t.Fatalf("status data = %+v", data)
 	}
 }
+
+// testStatusResolveRestores: resolving without naming components puts the
+// event's components back to operational, except one another open event
+// still holds down.
+func testStatusResolveRestores(t *testing.T, e *env) {
+	portal, voice := e.component(t, "Portal"), e.component(t, "Voice")
+	publish := func(ev store.StatusEvent, nu store.NewStatusUpdate) {
+		t.Helper()
+		u, err := e.s.DraftStatusUpdate(e.ctx, "carol", ev.ID, nu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.ApproveStatusUpdate(e.ctx, "dave", u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.PublishStatusUpdate(e.ctx, "carol", u.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open := func(name string, as ...store.Affected) store.StatusEvent {
+		t.Helper()
+		ev, err := e.s.CreateStatusEvent(e.ctx, "carol", store.NewStatusEvent{Name: name, Update: store.NewStatusUpdate{Status: "investigating", Body: "x"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.s.DiscardStatusUpdate(e.ctx, "carol", ev.Updates[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		publish(ev, store.NewStatusUpdate{Status: "identified", Body: "down", Affected: as})
+		return ev
+	}
+	a := open("Portal and voice down", store.Affected{ComponentID: portal.ID, Status: incident.StatusMajor}, store.Affected{ComponentID: voice.ID, Status: incident.StatusMajor})
+	open("Voice also degraded", store.Affected{ComponentID: voice.ID, Status: incident.StatusMajor})
+	publish(a, store.NewStatusUpdate{Status: "resolved", Body: "Fixed."})
+	cs, err := e.s.Components(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		want := incident.StatusOperational
+		if c.ID == voice.ID {
+			want = incident.StatusMajor // the other event still holds it
+		}
+		if c.Status != want {
+			t.Errorf("%s = %s after resolving, want %s", c.Name, c.Status, want)
+		}
+	}
+}

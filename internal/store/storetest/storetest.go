@@ -126,6 +126,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Status/PublishFlow", testStatusPublishFlow},
 		{"Status/Rejects", testStatusRejects},
 		{"Status/MaintenanceAndDirect", testStatusMaintenanceAndDirect},
+		{"Status/ResolveRestores", testStatusResolveRestores},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
