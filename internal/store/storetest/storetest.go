@@ -123,7 +123,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Concurrency/MixedFailures", testConcurrentFailures},
 		{"Concurrency/CancelledWriters", testCancelledWriters},
 	}
-	for _, tc := range tests {
+	for _, tc := range append(tests, subscriberTests...) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			clk := ClockFor(t)
