@@ -156,7 +156,11 @@ func validDomain(d string) bool {
 	if len(d) > 253 || !strings.Contains(d, ".") {
 		return false
 	}
-	for _, label := range strings.Split(d, ".") {
+	labels := strings.Split(d, ".")
+	if strings.Trim(labels[len(labels)-1], "0123456789") == "" {
+		return false // a numeric top-level label: an IP address in disguise (127.1, 0x7f.1)
+	}
+	for _, label := range labels {
 		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
 			return false
 		}
@@ -203,18 +207,16 @@ func ParseWebhookURL(s string, allowPrivate bool) (*url.URL, error) {
 			return bad("has an invalid port")
 		}
 	}
-	host := strings.ToLower(u.Hostname())
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	if !allowPrivate && (host == "localhost" || strings.HasSuffix(host, ".localhost")) {
+		return bad("points to a loopback, private or otherwise internal address")
+	}
 	if ip, err := netip.ParseAddr(host); err == nil {
 		if !allowPrivate && !PublicIP(ip) {
 			return bad("points to a loopback, private or otherwise internal address")
 		}
-	} else if !validDomain(strings.TrimSuffix(host, ".")) {
-		if !allowPrivate || host != "localhost" {
-			return bad("has a malformed host name")
-		}
-	}
-	if !allowPrivate && (host == "localhost" || strings.HasSuffix(host, ".localhost")) {
-		return bad("points to a loopback, private or otherwise internal address")
+	} else if !validDomain(host) && host != "localhost" {
+		return bad("has a malformed host name")
 	}
 	return u, nil
 }
