@@ -77,6 +77,12 @@ func (s *Server) routeTable() []route {
 		{"PATCH", "/api/v1/users/{id}", auth.UserAdmin, s.patchUser},
 		{"GET", "/api/v1/audit", auth.AuditRead, s.listAudit},
 
+		// Subscribers of the public page (subscribers.go).
+		{"GET", "/api/v1/status/subscribers", auth.StatusAdmin, s.listSubscribers},
+		{"POST", "/api/v1/status/subscribers/webhooks", auth.StatusAdmin, s.addWebhook},
+		{"DELETE", "/api/v1/status/subscribers/{id}", auth.StatusAdmin, s.deleteSubscriber},
+		{"GET", "/api/v1/status/outbox", auth.StatusAdmin, s.outboxCounts},
+
 		// Console.
 		{"GET", "/login", auth.Public, s.loginPage},
 		{"POST", "/login", auth.Public, s.login},

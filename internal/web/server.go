@@ -35,6 +35,9 @@ type Options struct {
 	SecureCookies bool
 	// Version is reported by /healthz and /metrics.
 	Version string
+	// AllowPrivateWebhooks lets webhook subscribers point to loopback and
+	// private addresses (off: SSRF).
+	AllowPrivateWebhooks bool
 }
 
 // Server serves the API and console.
