@@ -30,6 +30,7 @@ type Config struct {
 	SessionTTL        time.Duration // browser session lifetime
 	SecureCookies     bool          // mark cookies Secure (behind TLS)
 	ShutdownTimeout   time.Duration
+	Notify            Notify // subscriber notifications (notify.go)
 }
 
 // Default returns the defaults.
@@ -43,6 +44,7 @@ func Default() Config {
 		PasswordMemoryKiB: 64 << 10,
 		SessionTTL:        12 * time.Hour,
 		ShutdownTimeout:   10 * time.Second,
+		Notify:            DefaultNotify(),
 	}
 }
 
@@ -92,6 +94,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "load the demo incident (env FIREBREAK_DEMO)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env FIREBREAK_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (env FIREBREAK_LOG_FORMAT)")
+	c.Notify.Flags(fs)
 }
 
 // StoreFlags registers only --data and --db.
@@ -154,6 +157,7 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 		}
 		c.SessionTTL = d
 	}
+	errs = append(errs, c.Notify.ApplyEnv(getenv))
 	return errors.Join(errs...)
 }
 
@@ -191,6 +195,7 @@ func (c Config) Validate() error {
 	if c.SessionTTL < time.Minute {
 		errs = append(errs, errors.New("FIREBREAK_SESSION_TTL must be at least 1m"))
 	}
+	errs = append(errs, c.Notify.Validate())
 	return errors.Join(errs...)
 }
 
@@ -201,5 +206,5 @@ func (c Config) Dump() string {
 		db = RedactDSN(string(c.DB))
 	}
 	return fmt.Sprintf("addr = %s\npublic_addr = %s\ndata = %s\ndb = %s\ndemo = %t\nadmin_password = %s\nlog_level = %s\nlog_format = %s\nmax_evidence_bytes = %d\npassword_memory_kib = %d\nsession_ttl = %s\nsecure_cookies = %t\n",
-		c.Addr, c.PublicAddr, c.Data, db, c.Demo, c.AdminPassword, c.LogLevel, c.LogFormat, c.MaxEvidence, c.PasswordMemoryKiB, c.SessionTTL, c.SecureCookies)
+		c.Addr, c.PublicAddr, c.Data, db, c.Demo, c.AdminPassword, c.LogLevel, c.LogFormat, c.MaxEvidence, c.PasswordMemoryKiB, c.SessionTTL, c.SecureCookies) + c.Notify.Dump()
 }
