@@ -129,7 +129,7 @@ type view struct {
 	Form       bool // the sign-up form
 	Components []Component
 	Email      string
-	Action     string // a form posting to this URL with one button
+	Action     string // a form posting to this URL (relative: this path) with one button
 	Button     string
 }
 
@@ -240,7 +240,7 @@ func (h *Handler) confirmPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.render(w, http.StatusOK, view{Title: "Confirm your subscription", Message: "Press the button to start receiving updates by e-mail.",
-		Action: "/subscribe/confirm?token=" + tok, Button: "Confirm subscription"})
+		Action: "?token=" + tok, Button: "Confirm subscription"})
 }
 
 func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) {
@@ -268,7 +268,7 @@ func (h *Handler) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.render(w, http.StatusOK, view{Title: "Unsubscribe", Message: "Press the button to stop receiving updates by e-mail.",
-		Action: "/unsubscribe?token=" + tok, Button: "Unsubscribe"})
+		Action: "?token=" + tok, Button: "Unsubscribe"})
 }
 
 // unsubscribe serves both the page's button and RFC 8058 one-click

@@ -150,7 +150,7 @@ func TestHandlerFormPage(t *testing.T) {
 	e := newHandlerEnv(t, 10, 10)
 	rec := e.do("GET", "/subscribe", "192.0.2.1", "", "")
 	body, _ := io.ReadAll(rec.Body)
-	for _, want := range []string{`name="email"`, `value="api"`, "Website", `action="/subscribe"`} {
+	for _, want := range []string{`name="email"`, `value="api"`, "Website", `action="subscribe"`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("form lacks %q", want)
 		}

@@ -21,6 +21,7 @@ type Outbox interface {
 	FailDelivery(ctx context.Context, id int64, reason string, permanent bool, p incident.RetryPolicy) error
 	ReleaseDeliveries(ctx context.Context, owner string) error
 	PurgeUnconfirmed(ctx context.Context) (int, error)
+	PurgeDeliveries(ctx context.Context) (int, error)
 }
 
 // WorkerOptions configure a Worker.
@@ -114,6 +115,11 @@ func (w *Worker) Run(ctx context.Context) error {
 				w.log.Warn("purge unconfirmed subscribers", "err", err)
 			} else if n > 0 {
 				w.log.Info("unconfirmed subscribers purged", "count", n)
+			}
+			if n, err := w.box.PurgeDeliveries(ctx); err != nil && ctx.Err() == nil {
+				w.log.Warn("purge old deliveries", "err", err)
+			} else if n > 0 {
+				w.log.Info("old deliveries purged", "rows", n)
 			}
 		}
 		n, err := w.RunOnce(ctx)

@@ -431,6 +431,17 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, lease time.Du
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
+	// An idle outbox is the common case: look first on a reader, so that
+	// polling costs no write transaction.
+	var due int
+	now := fmtTime(s.now())
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM outbox WHERE state = $1 AND next_attempt_at <= $2 AND lease_until < $2 LIMIT 1) d`,
+		OutboxPending, now).Scan(&due); err != nil {
+		return nil, fmt.Errorf("look for due deliveries: %w", err)
+	}
+	if due == 0 {
+		return nil, nil
+	}
 	var out []incident.Delivery
 	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		out = out[:0]
@@ -538,6 +549,35 @@ func (s *Store) ReleaseDeliveries(ctx context.Context, owner string) error {
 		}
 		return nil
 	})
+}
+
+// Retention of finished deliveries and of the tokens in sent mail.
+const (
+	DeliveryRetention = 30 * 24 * time.Hour
+	TokenRetention    = 365 * 24 * time.Hour
+)
+
+// PurgeDeliveries deletes sent and dead deliveries older than
+// DeliveryRetention, and unsubscribe tokens older than TokenRetention (the
+// links in mail that old stop working), and returns how many rows went.
+// A notice queued again after its delivery was purged would be sent again.
+func (s *Store) PurgeDeliveries(ctx context.Context) (int, error) {
+	var n int
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE state <> $1 AND created_at < $2`, OutboxPending, fmtTime(s.now().Add(-DeliveryRetention)))
+		if err != nil {
+			return fmt.Errorf("purge deliveries: %w", err)
+		}
+		a, _ := res.RowsAffected()
+		res, err = tx.ExecContext(ctx, `DELETE FROM subscriber_tokens WHERE purpose = $1 AND created_at < $2`, tokenUnsubscribe, fmtTime(s.now().Add(-TokenRetention)))
+		if err != nil {
+			return fmt.Errorf("purge tokens: %w", err)
+		}
+		b, _ := res.RowsAffected()
+		n = int(a + b)
+		return nil
+	})
+	return n, err
 }
 
 // OutboxCounts returns how many deliveries are in each state.

@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +23,8 @@ var subscriberTests = []struct {
 	{"Subscriber/Webhook", testSubscriberWebhook},
 	{"Subscriber/PurgeUnconfirmed", testSubscriberPurge},
 	{"Outbox/LeaseRetryDead", testOutboxLease},
+	{"Outbox/ConcurrentClaims", testOutboxConcurrentClaims},
+	{"Outbox/Purge", testOutboxPurge},
 }
 
 func (e *env) claim(t *testing.T, owner string) []incident.Delivery {
@@ -311,5 +315,82 @@ func testOutboxLease(t *testing.T, e *env) {
 	}
 	if counts, _ := e.s.OutboxCounts(e.ctx); counts[store.OutboxDead] != 2 {
 		t.Errorf("a permanent failure did not kill the delivery: %v", counts)
+	}
+}
+
+// testOutboxConcurrentClaims: workers claiming at once never get the same
+// delivery while its lease holds, and together get every one.
+func testOutboxConcurrentClaims(t *testing.T, e *env) {
+	const subs, workers = 40, 6
+	for i := range subs {
+		if err := e.s.SubscribeEmail(e.ctx, fmt.Sprintf("s%02d@example.com", i), nil, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	claimedBy := map[int64]string{}
+	var wg sync.WaitGroup
+	for w := range workers {
+		owner := fmt.Sprintf("w%d", w)
+		wg.Go(func() {
+			for {
+				ds, err := e.s.ClaimDeliveries(e.ctx, owner, time.Hour, 3)
+				if err != nil {
+					t.Errorf("ClaimDeliveries(%s) = %v", owner, err)
+					return
+				}
+				if len(ds) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, d := range ds {
+					if other, dup := claimedBy[d.ID]; dup {
+						t.Errorf("delivery %d claimed by %s and %s", d.ID, other, owner)
+					}
+					claimedBy[d.ID] = owner
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(claimedBy) != subs {
+		t.Errorf("%d deliveries claimed, want %d", len(claimedBy), subs)
+	}
+}
+
+func testOutboxPurge(t *testing.T, e *env) {
+	if err := e.s.SubscribeEmail(e.ctx, "ann@example.com", nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	ds := e.claim(t, "w")
+	if ok, err := e.s.ConfirmSubscriber(e.ctx, ds[0].Token); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	e.deliverAll(t, ds)
+	if err := e.s.EnqueueNotice(e.ctx, notice(store.NoticeIncidentCreated, "u1")); err != nil {
+		t.Fatal(err)
+	}
+	unsub := e.claim(t, "w")[0].Token // left pending: never purged
+	if n, err := e.s.PurgeDeliveries(e.ctx); err != nil || n != 0 {
+		t.Fatalf("PurgeDeliveries (fresh) = %d, %v, want 0", n, err)
+	}
+	e.clk.Advance(store.DeliveryRetention + time.Hour)
+	if n, err := e.s.PurgeDeliveries(e.ctx); err != nil || n != 1 {
+		t.Fatalf("PurgeDeliveries = %d, %v, want the sent confirmation", n, err)
+	}
+	if c, _ := e.s.OutboxCounts(e.ctx); c[store.OutboxPending] != 1 || c[store.OutboxSent] != 0 {
+		t.Errorf("after purge: %v, want the pending notice kept", c)
+	}
+	// The unsubscribe link still works within TokenRetention...
+	e.clk.Advance(store.TokenRetention - store.DeliveryRetention - 2*time.Hour)
+	if _, err := e.s.PurgeDeliveries(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.Unsubscribe(e.ctx, unsub); err != nil {
+		t.Fatal(err)
+	}
+	if subs, _ := e.s.ListSubscribers(e.ctx, store.Page{}); len(subs) != 0 {
+		t.Errorf("unsubscribe with an 11-month-old link failed: %+v", subs)
 	}
 }
