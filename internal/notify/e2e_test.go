@@ -190,8 +190,22 @@ func (crashOutbox) ReleaseDeliveries(context.Context, string) error { return nil
 // TestOutboxSurvivesRestart queues N notices, stops the worker and closes
 // the store while the SMTP server holds one conversation mid-way, reopens
 // the store with a new worker (a restart), and checks that every message
-// arrived exactly once.
+// arrived exactly once: after a crash (the dead worker's leases must run
+// out) and after an orderly stop (the worker hands its leases back).
 func TestOutboxSurvivesRestart(t *testing.T) {
+	tests := []struct {
+		name  string
+		crash bool
+	}{
+		{"crash", true},
+		{"orderly stop", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { testRestart(t, tc.crash) })
+	}
+}
+
+func testRestart(t *testing.T, crash bool) {
 	const n = 12
 	srv := newSMTPServer(t, smtpOptions{})
 	path := filepath.Join(t.TempDir(), "firebreak.db")
@@ -219,10 +233,17 @@ func TestOutboxSurvivesRestart(t *testing.T) {
 		}
 	}
 
-	const lease = time.Second
+	lease := time.Second
+	if !crash {
+		lease = time.Hour // handed back on the orderly stop, never waited for
+	}
+	var box notify.Outbox = st
+	if crash {
+		box = crashOutbox{st}
+	}
 	srv.hold(5) // the 5th conversation stops after RCPT TO
 	wctx, stop := context.WithCancel(ctx)
-	w1 := notify.NewWorker(crashOutbox{st}, notify.WorkerOptions{Page: testPage, Mailer: newMailer(t, srv), Owner: "before-crash",
+	w1 := notify.NewWorker(box, notify.WorkerOptions{Page: testPage, Mailer: newMailer(t, srv), Owner: "before-restart",
 		Concurrency: 3, Lease: lease, Poll: 10 * time.Millisecond, Logger: quietLog()})
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = w1.Run(wctx) })
@@ -232,14 +253,14 @@ func TestOutboxSurvivesRestart(t *testing.T) {
 		t.Fatal("the SMTP server never held a conversation")
 	}
 	before := len(srv.messages())
-	stop() // the process dies: the worker stops mid-delivery...
+	stop() // the worker stops mid-delivery...
 	wg.Wait()
 	if err := st.Close(); err != nil { // ...and so does its database connection
 		t.Fatal(err)
 	}
 	srv.releaseHold() // the held conversation's client is gone; no DATA follows
 	if before >= n {
-		t.Fatalf("all %d messages were sent before the crash; the test proves nothing", before)
+		t.Fatalf("all %d messages were sent before the stop; the test proves nothing", before)
 	}
 
 	// Restart: a new store on the same file, a new worker.
@@ -282,7 +303,7 @@ func TestOutboxSurvivesRestart(t *testing.T) {
 	if len(msgs) != n || len(seen) != n || len(updates) != n {
 		t.Errorf("server accepted %d messages, %d distinct Message-IDs, %d distinct updates; want %d of each", len(msgs), len(seen), len(updates), n)
 	}
-	t.Logf("%d of %d sent before the crash, the rest after the restart", before, n)
+	t.Logf("%d of %d sent before the stop, the rest after the restart", before, n)
 }
 
 // markFailsOnce is the real store, except that the first "sent" mark is

@@ -13,6 +13,7 @@ import (
 	"net/smtp"
 	"net/textproto"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/incident"
@@ -141,20 +142,50 @@ func (m *Mailer) Send(ctx context.Context, msg Message) error {
 	if err != nil {
 		return fmt.Errorf("smtp connect to %s: %w", m.opt.Relay, err)
 	}
-	// Closing the connection is how a cancelled ctx interrupts net/smtp.
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	// Closing the connection is how a cancelled ctx interrupts net/smtp,
+	// but only until the message's final dot is sent: from then on the
+	// relay may accept it, and hanging up before its reply would turn a
+	// delivery into a duplicate. That last wait is bounded by the timeout.
+	g := &hangup{conn: conn}
+	stop := context.AfterFunc(ctx, g.cancel)
 	defer stop()
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
-	err = m.converse(conn, to, data)
+	err = m.converse(conn, g, to, data)
 	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("smtp to %s: %w (%w)", m.opt.Relay, ctx.Err(), err)
 	}
 	return err
 }
 
-func (m *Mailer) converse(conn net.Conn, to string, data []byte) error {
+// hangup closes a connection on cancellation unless the message is being
+// committed.
+type hangup struct {
+	mu         sync.Mutex
+	conn       net.Conn
+	closed     bool
+	committing bool
+}
+
+func (g *hangup) cancel() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.committing {
+		g.closed = true
+		g.conn.Close()
+	}
+}
+
+// commit reports whether the conversation may go on to the final dot.
+func (g *hangup) commit() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.committing = !g.closed
+	return g.committing
+}
+
+func (m *Mailer) converse(conn net.Conn, g *hangup, to string, data []byte) error {
 	encrypted := false
 	if m.opt.ImplicitTLS {
 		tc := tls.Client(conn, m.tlsConfig())
@@ -206,7 +237,10 @@ func (m *Mailer) converse(conn net.Conn, to string, data []byte) error {
 	if _, err := w.Write(data); err != nil {
 		return smtpErr("data", err)
 	}
-	if err := w.Close(); err != nil { // reads the reply to the final dot
+	if !g.commit() {
+		return errors.New("smtp: interrupted before the end of the message")
+	}
+	if err := w.Close(); err != nil { // sends the final dot and reads the reply
 		return smtpErr("data", err)
 	}
 	// The relay has the message; a failed QUIT changes nothing.

@@ -111,3 +111,47 @@ func TestMailerPermanentErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestMailerCancel: cancelling before the message is complete sends
+// nothing; cancelling while the relay decides on a complete message waits
+// for its answer, so that an accepted message is reported as sent (and
+// marked) rather than sent again later.
+func TestMailerCancel(t *testing.T) {
+	tests := []struct {
+		name       string
+		holdEnd    bool // hold after the final dot (else at RCPT TO)
+		wantSent   bool
+		wantStored int
+	}{
+		{"during the envelope", false, false, 0},
+		{"after the final dot", true, true, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newSMTPServer(t, smtpOptions{})
+			if tc.holdEnd {
+				srv.holdEnd()
+			} else {
+				srv.hold(1)
+			}
+			m, err := notify.NewMailer(notify.MailOptions{Relay: srv.Addr, From: "status@example.com", Timeout: 5 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			errc := make(chan error, 1)
+			go func() { errc <- m.Send(ctx, testMessage("c1@example.com")) }()
+			<-srv.held
+			cancel()
+			time.Sleep(50 * time.Millisecond) // let a hang-up, if any, happen
+			srv.releaseHold()
+			err = <-errc
+			if (err == nil) != tc.wantSent {
+				t.Errorf("Send = %v, want sent: %v", err, tc.wantSent)
+			}
+			if got := len(srv.messages()); got != tc.wantStored {
+				t.Errorf("server stored %d messages, want %d", got, tc.wantStored)
+			}
+		})
+	}
+}

@@ -45,6 +45,7 @@ type smtpServer struct {
 	msgs     []received
 	rcpts    int
 	holdAt   int           // hold the holdAt-th RCPT (1-based) until released; 0: never
+	holdData bool          // hold every DATA after reading it, before answering, until released
 	held     chan struct{} // closed when the hold begins
 	release  chan struct{} // close to let the held RCPT answer
 	users    map[string]string
@@ -96,6 +97,14 @@ func (s *smtpServer) hold(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.holdAt = n
+}
+
+// holdEnd makes DATA wait, after the whole message has arrived and before
+// the server answers, until releaseHold.
+func (s *smtpServer) holdEnd() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.holdData = true
 }
 
 func (s *smtpServer) releaseHold() {
@@ -169,6 +178,13 @@ func (ss *smtpSession) Data(r io.Reader) error {
 		return &smtp.SMTPError{Code: 554, Message: "bad quoted-printable: " + err.Error()}
 	}
 	_, encrypted := ss.c.TLSConnectionState()
+	ss.s.mu.Lock()
+	hold := ss.s.holdData
+	ss.s.mu.Unlock()
+	if hold {
+		close(ss.s.held)
+		<-ss.s.release
+	}
 	ss.s.mu.Lock()
 	defer ss.s.mu.Unlock()
 	ss.s.msgs = append(ss.s.msgs, received{From: ss.from, To: ss.to, Raw: raw, Header: m.Header, Body: string(body),
