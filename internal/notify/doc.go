@@ -35,8 +35,11 @@
 // Exactly once is not possible across a crash in general: if the process
 // dies after the receiver accepted a message but before the "sent" mark is
 // committed, the row's lease runs out and another worker delivers it
-// again. The worker keeps that window small (it records the outcome at once,
-// on a context that a shutdown does not cancel) and makes the repeat
+// again. The worker keeps that window small: a shutdown interrupts a
+// conversation only before the message's final dot (after it, the mailer
+// waits for the relay's answer, up to its timeout), and the outcome is
+// recorded at once, on a context that a shutdown does not cancel. It also
+// makes the repeat
 // recognisable: a retry carries the same Message-ID, Date and body (e-mail)
 // and the same Firebreak-Delivery id and body (webhooks), so receivers can
 // drop duplicates. A crash at any earlier point — before or during the SMTP
