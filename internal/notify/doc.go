@@ -33,18 +33,17 @@
 // after the receiver accepted it (SMTP 250 after DATA, or an HTTP 2xx).
 //
 // Exactly once is not possible across a crash in general: if the process
-// dies after the receiver accepted a message but before the "sent" mark is
-// committed, the row's lease runs out and another worker delivers it
-// again. The worker keeps that window small: a shutdown interrupts a
-// conversation only before the message's final dot (after it, the mailer
-// waits for the relay's answer, up to its timeout), and the outcome is
-// recorded at once, on a context that a shutdown does not cancel. It also
-// makes the repeat
-// recognisable: a retry carries the same Message-ID, Date and body (e-mail)
-// and the same Firebreak-Delivery id and body (webhooks), so receivers can
-// drop duplicates. A crash at any earlier point — before or during the SMTP
-// conversation, before the final reply — sends nothing twice, because the
-// receiver never took the message.
+// dies after the receiver took a message (after the SMTP client sent the
+// final dot, or after a webhook request was sent) but before the "sent"
+// mark is committed, the row's lease runs out and another worker delivers
+// it again. The worker keeps that window small: a shutdown interrupts a
+// conversation only before the final dot (after it, the mailer waits for
+// the relay's answer, up to its timeout), and the outcome is recorded at
+// once, on a context that a shutdown does not cancel. And it makes the
+// repeat recognisable: a retry carries the same Message-ID, Date and body
+// (e-mail) and the same Firebreak-Delivery id and body (webhooks), so
+// receivers can drop duplicates. A crash before the final dot sends nothing
+// twice: a relay cannot accept an incomplete message.
 //
 // # Tokens
 //
