@@ -98,8 +98,13 @@ func (s *Store) SubscribeEmail(ctx context.Context, address string, components [
 		err := tx.QueryRowContext(ctx, `SELECT id, confirmed FROM subscribers WHERE kind = $1 AND address = $2`, incident.SubscriberEmail, addr).Scan(&id, &confirmed)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			if err := tx.QueryRowContext(ctx, `INSERT INTO subscribers (kind, address, components, created_at, created_from) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-				incident.SubscriberEmail, addr, string(compJSON), fmtTime(now), fromIP).Scan(&id); err != nil {
+			err := tx.QueryRowContext(ctx, `INSERT INTO subscribers (kind, address, components, created_at, created_from) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (kind, address) DO NOTHING RETURNING id`,
+				incident.SubscriberEmail, addr, string(compJSON), fmtTime(now), fromIP).Scan(&id)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil // a concurrent sign-up of the same address won; it queued the mail
+			}
+			if err != nil {
 				return fmt.Errorf("add subscriber: %w", err)
 			}
 		case err != nil:

@@ -25,6 +25,7 @@ var subscriberTests = []struct {
 	{"Outbox/LeaseRetryDead", testOutboxLease},
 	{"Outbox/ConcurrentClaims", testOutboxConcurrentClaims},
 	{"Outbox/Purge", testOutboxPurge},
+	{"Subscriber/ConcurrentSignups", testSubscriberConcurrent},
 }
 
 func (e *env) claim(t *testing.T, owner string) []incident.Delivery {
@@ -392,5 +393,26 @@ func testOutboxPurge(t *testing.T, e *env) {
 	}
 	if subs, _ := e.s.ListSubscribers(e.ctx, store.Page{}); len(subs) != 0 {
 		t.Errorf("unsubscribe with an 11-month-old link failed: %+v", subs)
+	}
+}
+
+// testSubscriberConcurrent: the same address signing up many times at once
+// gives one subscriber and no errors.
+func testSubscriberConcurrent(t *testing.T, e *env) {
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if err := e.s.SubscribeEmail(e.ctx, "ann@example.com", nil, ""); err != nil {
+				t.Errorf("SubscribeEmail = %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	subs, err := e.s.ListSubscribers(e.ctx, store.Page{})
+	if err != nil || len(subs) != 1 {
+		t.Fatalf("ListSubscribers = %+v, %v, want one", subs, err)
+	}
+	if ds := e.claim(t, "w"); len(ds) < 1 || len(ds) > 8 {
+		t.Errorf("%d confirmations queued for 8 sign-ups", len(ds))
 	}
 }
