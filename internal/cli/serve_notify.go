@@ -53,11 +53,17 @@ func startNotify(ctx context.Context, st *store.Store, c config.Notify, log *slo
 		log.Warn("no SMTP relay: e-mail sign-ups are off, webhooks only")
 		return nil, wg.Wait, nil
 	}
-	// Components: when the store can list the page's components, set
-	// HandlerOptions.Components so that the form offers them and unknown
-	// ids are refused; until then ids are checked for shape only.
 	h, err = notify.NewHandler(st, notify.HandlerOptions{
-		Page:       page,
+		Page: page,
+		// The form offers the page's components; other ids are refused.
+		Components: func(ctx context.Context) ([]notify.Component, error) {
+			cs, err := st.ComponentChoices(ctx)
+			out := make([]notify.Component, 0, len(cs))
+			for _, c := range cs {
+				out = append(out, notify.Component{ID: c.PublicID, Name: c.Name})
+			}
+			return out, err
+		},
 		PerAddress: auth.NewLimiter(c.SignupsPerAddress, c.SignupWindow),
 		PerIP:      auth.NewLimiter(c.SignupsPerIP, c.SignupWindow),
 		Queued:     w.Poke,

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net"
@@ -79,12 +80,24 @@ func TestStartNotify(t *testing.T) {
 			if err := c.Validate(); err != nil {
 				t.Fatalf("Validate = %v", err)
 			}
-			st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "fb.db"), store.Options{})
+			path := filepath.Join(t.TempDir(), "fb.db")
+			st, err := store.Open(t.Context(), path, store.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer st.Close()
 			if _, err := st.Migrate(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			// One component on the page (written directly: the console
+			// that manages components is not part of this package).
+			db, err := sql.Open("sqlite", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.Exec(`INSERT INTO status_components (public_id, name, description, position, status, created_at, updated_at)
+				VALUES ('cmp_api', 'Public API', '', 1, 'operational', '2026-01-01T00:00:00.000000000Z', '2026-01-01T00:00:00.000000000Z')`); err != nil {
 				t.Fatal(err)
 			}
 			ctx, cancel := context.WithCancel(t.Context())
@@ -99,11 +112,22 @@ func TestStartNotify(t *testing.T) {
 			if h == nil {
 				return
 			}
-			rec := httptest.NewRecorder()
-			req := httptest.NewRequest("POST", "/subscribe", strings.NewReader(url.Values{"email": {"ann@example.com"}}.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			h.ServeHTTP(rec, req)
-			if rec.Code != http.StatusOK {
+			post := func(v url.Values) *httptest.ResponseRecorder {
+				rec := httptest.NewRecorder()
+				req := httptest.NewRequest("POST", "/subscribe", strings.NewReader(v.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				h.ServeHTTP(rec, req)
+				return rec
+			}
+			form := httptest.NewRecorder()
+			h.ServeHTTP(form, httptest.NewRequest("GET", "/subscribe", nil))
+			if !strings.Contains(form.Body.String(), `value="cmp_api"`) || !strings.Contains(form.Body.String(), "Public API") {
+				t.Errorf("the form does not offer the page's component:\n%s", form.Body.String())
+			}
+			if rec := post(url.Values{"email": {"bob@example.com"}, "component": {"cmp_nope"}}); rec.Code != http.StatusBadRequest {
+				t.Errorf("sign-up for an unknown component = %d, want 400", rec.Code)
+			}
+			if rec := post(url.Values{"email": {"ann@example.com"}, "component": {"cmp_api"}}); rec.Code != http.StatusOK {
 				t.Fatalf("POST /subscribe = %d %s", rec.Code, rec.Body.String())
 			}
 			deadline := time.Now().Add(5 * time.Second)

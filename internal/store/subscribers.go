@@ -603,3 +603,29 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
 	}
 	return out, rows.Err()
 }
+
+// ComponentChoice is a component of the public page that subscribers can
+// choose.
+type ComponentChoice struct {
+	PublicID string
+	Name     string
+}
+
+// ComponentChoices lists the page's components in page order, for the
+// sign-up form.
+func (s *Store) ComponentChoices(ctx context.Context) ([]ComponentChoice, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT public_id, name FROM status_components ORDER BY position, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list component choices: %w", err)
+	}
+	defer rows.Close()
+	out := []ComponentChoice{}
+	for rows.Next() {
+		var c ComponentChoice
+		if err := rows.Scan(&c.PublicID, &c.Name); err != nil {
+			return nil, fmt.Errorf("list component choices: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -83,6 +83,9 @@ func testSubscriberOptIn(t *testing.T, e *env) {
 	if err := e.s.SubscribeEmail(e.ctx, "Ann@example.com", []string{"c1"}, "203.0.113.9"); err != nil {
 		t.Fatalf("SubscribeEmail again = %v", err)
 	}
+	if cs, err := e.s.ComponentChoices(e.ctx); err != nil || cs == nil || len(cs) != 0 {
+		t.Errorf("ComponentChoices on a page without components = %v, %v, want an empty list", cs, err)
+	}
 	subs, err := e.s.ListSubscribers(e.ctx, store.Page{})
 	if err != nil || len(subs) != 1 || !subs[0].Confirmed || subs[0].ConfirmedAt == nil || len(subs[0].Components) != 0 || subs[0].CreatedFrom != "198.51.100.7" {
 		t.Fatalf("ListSubscribers = %+v, %v, want one confirmed subscriber to everything", subs, err)
