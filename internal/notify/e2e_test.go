@@ -15,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/store"
 )
@@ -348,5 +350,44 @@ func TestCrashAfterAcceptResendsSameMessage(t *testing.T) {
 	}
 	if c, _ := st.OutboxCounts(t.Context()); c[store.OutboxSent] != 1 {
 		t.Errorf("outbox %v, want 1 sent", c)
+	}
+}
+
+// TestWorkerSMTPFailures: a 4xx answer is retried after the backoff, a 5xx
+// answer ends the delivery at once (dead), and the attempts are counted.
+func TestWorkerSMTPFailures(t *testing.T) {
+	tests := []struct {
+		name      string
+		refuse    error
+		wantState string
+	}{
+		{"4xx is retried", &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}, store.OutboxPending},
+		{"5xx is permanent", &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}, store.OutboxDead},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newSMTPServer(t, smtpOptions{})
+			srv.refuseRcpt(tc.refuse)
+			st := openStore(t, filepath.Join(t.TempDir(), "firebreak.db"))
+			defer st.Close()
+			if err := st.SubscribeEmail(t.Context(), "ann@example.com", nil, ""); err != nil {
+				t.Fatal(err)
+			}
+			w := notify.NewWorker(st, notify.WorkerOptions{Page: testPage, Mailer: newMailer(t, srv), Logger: quietLog(),
+				Retry: incident.RetryPolicy{Base: time.Hour, Max: time.Hour, MaxAttempts: 5}})
+			if n := mustRunOnce(t, w); n != 1 {
+				t.Fatalf("RunOnce = %d, want 1", n)
+			}
+			if n := mustRunOnce(t, w); n != 0 {
+				t.Fatalf("the failed delivery was tried again at once (%d)", n)
+			}
+			c, err := st.OutboxCounts(t.Context())
+			if err != nil || c[tc.wantState] != 1 {
+				t.Fatalf("outbox %v, %v, want one %s", c, err, tc.wantState)
+			}
+			if len(srv.messages()) != 0 {
+				t.Errorf("a refused message was stored")
+			}
+		})
 	}
 }

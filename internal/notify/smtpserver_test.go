@@ -46,6 +46,7 @@ type smtpServer struct {
 	rcpts    int
 	holdAt   int           // hold the holdAt-th RCPT (1-based) until released; 0: never
 	holdData bool          // hold every DATA after reading it, before answering, until released
+	rcptErr  error         // the answer to every RCPT TO, when set
 	held     chan struct{} // closed when the hold begins
 	release  chan struct{} // close to let the held RCPT answer
 	users    map[string]string
@@ -97,6 +98,13 @@ func (s *smtpServer) hold(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.holdAt = n
+}
+
+// refuseRcpt makes every RCPT TO answer err (nil: accept again).
+func (s *smtpServer) refuseRcpt(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rcptErr = err
 }
 
 // holdEnd makes DATA wait, after the whole message has arrived and before
@@ -159,6 +167,12 @@ func (ss *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if hold {
 		close(ss.s.held)
 		<-ss.s.release
+	}
+	ss.s.mu.Lock()
+	rerr := ss.s.rcptErr
+	ss.s.mu.Unlock()
+	if rerr != nil {
+		return rerr
 	}
 	ss.to = to
 	return nil
