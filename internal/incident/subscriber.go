@@ -221,6 +221,20 @@ func ParseWebhookURL(s string, allowPrivate bool) (*url.URL, error) {
 	return u, nil
 }
 
+// RedactURL shortens a webhook URL to its scheme and host, for logs and the
+// audit trail: many services put the hook's secret in its path or query.
+func RedactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return "[unparsable URL]"
+	}
+	out := u.Scheme + "://" + u.Host
+	if u.Path != "" && u.Path != "/" || u.RawQuery != "" {
+		out += "/…"
+	}
+	return out
+}
+
 // PublicIP reports whether ip is a global unicast address outside the
 // private, shared, loopback, link-local and documentation ranges.
 func PublicIP(ip netip.Addr) bool {

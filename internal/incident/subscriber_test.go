@@ -87,6 +87,22 @@ func TestParseWebhookURL(t *testing.T) {
 	}
 }
 
+func TestRedactURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"https://hooks.slack.com/services/T000/B000/XXXXSECRET", "https://hooks.slack.com/…"},
+		{"https://example.com/?token=SECRET", "https://example.com/…"},
+		{"https://example.com:8443", "https://example.com:8443"},
+		{"https://example.com/", "https://example.com"},
+		{"not a url", "[unparsable URL]"},
+		{"http://[::1", "[unparsable URL]"},
+	}
+	for _, tc := range tests {
+		if got := RedactURL(tc.in); got != tc.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestRetryPolicy(t *testing.T) {
 	p := RetryPolicy{Base: time.Second, Max: 10 * time.Second, MaxAttempts: 6}
 	tests := []struct {

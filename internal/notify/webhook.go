@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"syscall"
@@ -160,13 +161,17 @@ type Hook struct {
 
 // Send POSTs the hook. A 2xx answer is a delivery; 410 Gone is permanent;
 // anything else (redirects included) is a failure worth retrying.
+//
+// Errors name the hook by scheme and host only: the rest of a hook URL is
+// often a secret, and errors end up in logs and in the outbox.
 func (w *WebhookSender) Send(ctx context.Context, h Hook) error {
+	where := incident.RedactURL(h.URL)
 	if _, err := incident.ParseWebhookURL(h.URL, w.opt.AllowPrivate); err != nil {
-		return &PermanentError{fmt.Errorf("webhook %s: %w", h.URL, err)}
+		return &PermanentError{fmt.Errorf("webhook %s: %w", where, err)}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(h.Body))
 	if err != nil {
-		return &PermanentError{fmt.Errorf("webhook %s: %w", h.URL, err)}
+		return &PermanentError{fmt.Errorf("webhook %s: %w", where, redactErr(err, h.URL))}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", w.opt.UserAgent)
@@ -175,7 +180,7 @@ func (w *WebhookSender) Send(ctx context.Context, h Hook) error {
 	req.Header.Set(SignatureHeader, Sign(h.Secret, time.Now(), h.Body))
 	resp, err := w.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("webhook %s: %w", h.URL, err)
+		return fmt.Errorf("webhook %s: %w", where, redactErr(err, h.URL))
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -183,7 +188,19 @@ func (w *WebhookSender) Send(ctx context.Context, h Hook) error {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		return nil
 	case resp.StatusCode == http.StatusGone:
-		return &PermanentError{fmt.Errorf("webhook %s: %s", h.URL, resp.Status)}
+		return &PermanentError{fmt.Errorf("webhook %s: %s", where, resp.Status)}
 	}
-	return fmt.Errorf("webhook %s: %s", h.URL, resp.Status)
+	return fmt.Errorf("webhook %s: %s", where, resp.Status)
+}
+
+// redactErr strips the URL that net/http puts into its errors (*url.Error).
+func redactErr(err error, rawURL string) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	if strings.Contains(err.Error(), rawURL) {
+		return errors.New(strings.ReplaceAll(err.Error(), rawURL, incident.RedactURL(rawURL)))
+	}
+	return err
 }

@@ -101,13 +101,33 @@ func TestWebhookDelivery(t *testing.T) {
 	_ = sub
 }
 
-func TestWebhookGoneIsPermanent(t *testing.T) {
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusGone) }))
-	defer ts.Close()
-	s := notify.NewWebhookSender(notify.WebhookOptions{AllowPrivate: true})
-	err := s.Send(t.Context(), notify.Hook{URL: ts.URL, Secret: "k", DeliveryID: "d", Event: "e", Body: []byte("{}")})
-	if !notify.IsPermanent(err) {
-		t.Errorf("Send to a 410 = %v, want a permanent error", err)
+// TestWebhookErrors: what is permanent, and that errors (which reach logs
+// and the outbox) never carry the secret part of a hook URL.
+func TestWebhookErrors(t *testing.T) {
+	gone := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusGone) }))
+	defer gone.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	tests := []struct {
+		name          string
+		url           string
+		wantPermanent bool
+	}{
+		{"410 Gone", gone.URL + "/services/SECRET-PATH?token=SECRET-QUERY", true},
+		{"connection refused", closed.URL + "/services/SECRET-PATH?token=SECRET-QUERY", false},
+		{"not a hook URL", "ftp://example.com/SECRET-PATH", true},
+	}
+	s := notify.NewWebhookSender(notify.WebhookOptions{AllowPrivate: true, Timeout: 2 * time.Second})
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := s.Send(t.Context(), notify.Hook{URL: tc.url, Secret: "k", DeliveryID: "d", Event: "e", Body: []byte("{}")})
+			if err == nil || notify.IsPermanent(err) != tc.wantPermanent {
+				t.Fatalf("Send = %v, want permanent: %v", err, tc.wantPermanent)
+			}
+			if strings.Contains(err.Error(), "SECRET") {
+				t.Errorf("error %q carries the secret part of the URL", err)
+			}
+		})
 	}
 }
 

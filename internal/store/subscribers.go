@@ -228,11 +228,11 @@ func (s *Store) AddWebhook(ctx context.Context, actor, rawURL string, components
 		if err := tx.QueryRowContext(ctx, `INSERT INTO subscribers (kind, address, components, secret, confirmed, confirmed_at, created_at, created_by) VALUES ($1, $2, $3, $4, 1, $5, $5, $6) RETURNING id`,
 			sub.Kind, sub.Address, string(compJSON), secret, fmtTime(now), actor).Scan(&sub.ID); err != nil {
 			if isUnique(err) {
-				return fmt.Errorf("webhook %s: %w", sub.Address, ErrConflict)
+				return fmt.Errorf("webhook %s: %w", incident.RedactURL(sub.Address), ErrConflict)
 			}
 			return fmt.Errorf("add webhook: %w", err)
 		}
-		return s.audit(ctx, tx, actor, "subscriber.webhook.add", "", fmt.Sprintf("subscriber/%d", sub.ID), map[string]any{"url": sub.Address, "components": comps})
+		return s.audit(ctx, tx, actor, "subscriber.webhook.add", "", fmt.Sprintf("subscriber/%d", sub.ID), map[string]any{"url": incident.RedactURL(sub.Address), "components": comps})
 	})
 	if err != nil {
 		return incident.Subscriber{}, "", err
@@ -298,7 +298,7 @@ func (s *Store) DeleteSubscriber(ctx context.Context, actor string, id int64) er
 		}
 		detail := map[string]any{"kind": kind}
 		if kind == string(incident.SubscriberWebhook) {
-			detail["url"] = addr // e-mail addresses stay out of the permanent audit chain
+			detail["url"] = incident.RedactURL(addr) // no secrets, and no e-mail addresses, in the permanent audit chain
 		}
 		return s.audit(ctx, tx, actor, "subscriber.delete", "", fmt.Sprintf("subscriber/%d", id), detail)
 	})

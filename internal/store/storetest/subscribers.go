@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -235,6 +236,15 @@ func testSubscriberWebhook(t *testing.T, e *env) {
 	wantIs(t, "DeleteSubscriber(again)", e.s.DeleteSubscriber(e.ctx, "alice", sub.ID), store.ErrNotFound)
 	if after := e.auditCount(t); after != before+3 { // add, add (loopback), delete
 		t.Errorf("audit entries: %d → %d, want 3 more", before, after)
+	}
+	entries, err := e.s.AuditEntries(e.ctx, store.Page{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range entries {
+		if strings.Contains(a.Detail, "/firebreak") || strings.Contains(a.Detail, "/hook") {
+			t.Errorf("audit entry %d %s keeps a hook's path (often its secret): %s", a.Seq, a.Action, a.Detail)
+		}
 	}
 	// The delivery of a deleted subscriber is gone; marking it is harmless.
 	if err := e.s.MarkDelivered(e.ctx, got.ID); err != nil {
