@@ -40,8 +40,9 @@ type Component struct {
 // HandlerOptions configure a Handler.
 type HandlerOptions struct {
 	Page Page
-	// PerAddress and PerIP limit sign-ups (every sign-up counts, successful
-	// or not). Both are required.
+	// PerIP limits sign-up requests per client address (IPv6: per /64),
+	// valid or not; PerAddress limits sign-ups per e-mail address. Both
+	// are required.
 	PerAddress Limiter
 	PerIP      Limiter
 	// Components, when set, lists the components offered on the form; a
@@ -168,6 +169,16 @@ func (h *Handler) fail(w http.ResponseWriter, what string, err error) {
 }
 
 func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
+	// Every POST from a client address counts, valid or not; the address
+	// being signed up is limited once it is known to be one.
+	now := h.opt.Now()
+	ip := h.opt.ClientIP(r)
+	ipKey := ipBucket(ip)
+	if ok, wait := h.opt.PerIP.Allow(ipKey, now); !ok {
+		h.tooMany(w, wait)
+		return
+	}
+	h.opt.PerIP.Fail(ipKey, now)
 	r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		h.render(w, http.StatusBadRequest, view{Title: "Subscribe", Form: true, Error: "The form could not be read (is it larger than 8 KiB?)."})
@@ -190,19 +201,11 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 		h.render(w, http.StatusBadRequest, view{Title: "Subscribe", Form: true, Components: comps, Email: r.PostForm.Get("email"), Error: "Please check the form: " + err.Error()})
 		return
 	}
-	now := h.opt.Now()
-	ip := h.opt.ClientIP(r)
-	ipKey := ipBucket(ip)
-	okIP, waitIP := h.opt.PerIP.Allow(ipKey, now)
 	addrKey := strings.ToLower(s.Email)
-	okAddr, waitAddr := h.opt.PerAddress.Allow(addrKey, now)
-	if !okIP || !okAddr {
-		wait := max(waitIP, waitAddr)
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		h.render(w, http.StatusTooManyRequests, view{Title: "Please wait", Error: "Too many sign-ups from here or for this address. Please try again later."})
+	if ok, wait := h.opt.PerAddress.Allow(addrKey, now); !ok {
+		h.tooMany(w, wait)
 		return
 	}
-	h.opt.PerIP.Fail(ipKey, now)
 	h.opt.PerAddress.Fail(addrKey, now)
 	if err := h.subs.SubscribeEmail(r.Context(), s.Email, s.Components, ip); err != nil {
 		var ve *incident.ValidationError
@@ -219,6 +222,11 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 	// The same answer whether or not the address was already subscribed.
 	h.render(w, http.StatusOK, view{Title: "Check your mail",
 		Message: "If the address can receive mail, a message with a confirmation link is on its way. Nothing is sent until you confirm."})
+}
+
+func (h *Handler) tooMany(w http.ResponseWriter, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+	h.render(w, http.StatusTooManyRequests, view{Title: "Please wait", Error: "Too many sign-ups from here or for this address. Please try again later."})
 }
 
 // token reads the token from the query, or else from a form field.

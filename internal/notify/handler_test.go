@@ -124,6 +124,7 @@ func TestHandlerRateLimits(t *testing.T) {
 	}{
 		{"per address across addresses", 2, 100, [][2]string{{"192.0.2.1", "a@example.com"}, {"192.0.2.2", "A@example.com"}, {"192.0.2.3", "a@example.com"}, {"192.0.2.3", "b@example.com"}}, []int{200, 200, 429, 200}},
 		{"per IP across addresses", 100, 2, [][2]string{{"192.0.2.1", "a@example.com"}, {"192.0.2.1", "b@example.com"}, {"192.0.2.1", "c@example.com"}, {"192.0.2.2", "c@example.com"}}, []int{200, 200, 429, 200}},
+		{"garbage counts per IP", 100, 2, [][2]string{{"192.0.2.1", "nonsense"}, {"192.0.2.1", "nonsense"}, {"192.0.2.1", "a@example.com"}}, []int{400, 400, 429}},
 		{"IPv6 by /64", 100, 2, [][2]string{{"2001:db8::1", "a@example.com"}, {"2001:db8::2", "b@example.com"}, {"2001:db8::3", "c@example.com"}, {"2001:db8:1::1", "c@example.com"}}, []int{200, 200, 429, 200}},
 	}
 	for _, tc := range tests {
