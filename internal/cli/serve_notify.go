@@ -14,16 +14,17 @@ import (
 )
 
 // startNotify starts subscriber notifications for serve: an outbox worker
-// that runs until ctx ends, and the public sign-up handler. It returns the
-// handler to mount on the public listener next to the status page (it
-// serves /subscribe, /subscribe/confirm and /unsubscribe; nil when
-// notifications are off or no SMTP relay is configured, since sign-ups
-// then could never be confirmed), and wait, which returns once the worker
-// has stopped and handed back its leases. Call wait before closing st.
+// that runs until ctx ends or stop is called, and the public sign-up
+// handler. It returns the handler to mount on the public listener next to
+// the status page (it serves /subscribe, /subscribe/confirm and
+// /unsubscribe; nil when notifications are off or no SMTP relay is
+// configured, since sign-ups then could never be confirmed), and stop,
+// which stops the worker and returns once it has handed back its leases.
+// Call stop before closing st (defer it right after a successful call).
 //
-// Notifications are off while c.PageURL is empty; wait is then a no-op.
+// Notifications are off while c.PageURL is empty; stop is then a no-op.
 // Every replica may call it: the workers share the outbox through leases.
-func startNotify(ctx context.Context, st *store.Store, c config.Notify, log *slog.Logger) (h http.Handler, wait func(), err error) {
+func startNotify(ctx context.Context, st *store.Store, c config.Notify, log *slog.Logger) (h http.Handler, stop func(), err error) {
 	if !c.Enabled() {
 		return nil, func() {}, nil
 	}
@@ -43,15 +44,20 @@ func startNotify(ctx context.Context, st *store.Store, c config.Notify, log *slo
 		Page: page, Mailer: mailer, Concurrency: c.Workers, Logger: log.With("component", "notify"),
 		Webhooks: notify.NewWebhookSender(notify.WebhookOptions{AllowPrivate: c.WebhookAllowPrivate}),
 	})
+	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		if err := w.Run(ctx); err != nil {
 			log.Error("notification worker stopped", "err", err)
 		}
 	})
+	stop = func() {
+		cancel()
+		wg.Wait()
+	}
 	if mailer == nil {
 		log.Warn("no SMTP relay: e-mail sign-ups are off, webhooks only")
-		return nil, wg.Wait, nil
+		return nil, stop, nil
 	}
 	h, err = notify.NewHandler(st, notify.HandlerOptions{
 		Page: page,
@@ -70,8 +76,9 @@ func startNotify(ctx context.Context, st *store.Store, c config.Notify, log *slo
 		Logger:     log.With("component", "subscribe"),
 	})
 	if err != nil {
-		return nil, wg.Wait, fmt.Errorf("notifications: %w", err)
+		stop()
+		return nil, nil, fmt.Errorf("notifications: %w", err)
 	}
 	log.Info("notifications on", "page", c.PageURL, "smtp_relay", c.SMTPRelay, "smtp_tls", c.SMTPTLS)
-	return h, wg.Wait, nil
+	return h, stop, nil
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"database/sql"
 	"io"
 	"log/slog"
@@ -100,12 +99,11 @@ func TestStartNotify(t *testing.T) {
 				VALUES ('cmp_api', 'Public API', '', 1, 'operational', '2026-01-01T00:00:00.000000000Z', '2026-01-01T00:00:00.000000000Z')`); err != nil {
 				t.Fatal(err)
 			}
-			ctx, cancel := context.WithCancel(t.Context())
-			h, wait, err := startNotify(ctx, st, c, log)
+			h, stop, err := startNotify(t.Context(), st, c, log)
 			if err != nil {
 				t.Fatalf("startNotify = %v", err)
 			}
-			defer func() { cancel(); wait() }()
+			defer stop() // before st.Close: the worker is done with the store
 			if (h != nil) != tc.wantHandler {
 				t.Fatalf("handler = %v, want one: %v", h, tc.wantHandler)
 			}

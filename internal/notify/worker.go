@@ -181,7 +181,7 @@ func (w *Worker) deliver(ctx context.Context, d incident.Delivery) {
 			log.Error("delivered but not marked: it may be sent again", "err", err)
 			return
 		}
-		log.Info("delivered")
+		log.Debug("delivered")
 		return
 	}
 	permanent := IsPermanent(err)
