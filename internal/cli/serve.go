@@ -55,10 +55,20 @@ func serve(ctx context.Context, args []string, env Env) error {
 		log.Info("demo incident", "ref", ref, "created", created)
 	}
 
-	// The public plane runs beside the console, on its own listener.
+	// The public plane runs beside the console, on its own listener:
+	// the page, and the subscription pages when notifications are on.
 	pctx, stopPublic := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopPublic()
-	public, err := startPublic(pctx, st, c, log, nil)
+	settings, err := st.StatusSettings(ctx)
+	if err != nil {
+		return err
+	}
+	subscribe, stopNotify, err := startNotify(pctx, st, c.ForNotify(settings.Name), log)
+	if err != nil {
+		return err
+	}
+	defer stopNotify() // runs before st.Close: the worker hands back its leases
+	public, err := startPublic(pctx, st, c, log, subscribe)
 	if err != nil {
 		return err
 	}
@@ -83,7 +93,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 
 	srv := web.New(web.Options{Store: st, Blobs: store.Blobs{Dir: c.EvidenceDir()}, Log: log, Passwords: params,
 		MaxEvidence: c.MaxEvidence, SessionTTL: c.SessionTTL, SecureCookies: c.SecureCookies, Version: version(),
-		StatusChanged: public.pub.Kick, PublicURL: pageDefaults(c).URL})
+		StatusChanged: public.pub.Kick, PublicURL: pageDefaults(c).URL, AllowPrivateWebhooks: c.Notify.WebhookAllowPrivate})
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.Addr, err)

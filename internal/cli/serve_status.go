@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/config"
@@ -38,11 +39,16 @@ func pageDefaults(c config.Config) store.StatusSettings {
 }
 
 // startPublic renders the page once (so the first request already has it),
-// starts the publisher, and listens on --public-addr when set. extra, when
-// not nil, serves the public plane's dynamic paths (subscriptions).
-func startPublic(ctx context.Context, st *store.Store, c config.Config, log *slog.Logger, extra func(*http.ServeMux)) (*publicPlane, error) {
+// starts the publisher, and listens on --public-addr when set. subscribe,
+// when not nil, serves the subscription pages (/subscribe, /unsubscribe),
+// and the page then shows a sign-up form.
+func startPublic(ctx context.Context, st *store.Store, c config.Config, log *slog.Logger, subscribe http.Handler) (*publicPlane, error) {
 	srv := status.NewServer(nil)
-	pub := publish.New(st, srv, publish.Options{Defaults: pageDefaults(c), ExportDir: c.StatusExportDir, Logger: log})
+	opt := publish.Options{Defaults: pageDefaults(c), ExportDir: c.StatusExportDir, Logger: log}
+	if subscribe != nil {
+		opt.SubscribeURL = strings.TrimSuffix(c.PublicURL, "/") + "/subscribe"
+	}
+	pub := publish.New(st, srv, opt)
 	if err := pub.Refresh(ctx, true); err != nil {
 		return nil, fmt.Errorf("status page: %w", err)
 	}
@@ -57,8 +63,10 @@ func startPublic(ctx context.Context, st *store.Store, c config.Config, log *slo
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", srv)
-	if extra != nil {
-		extra(mux)
+	if subscribe != nil {
+		for _, p := range []string{"/subscribe", "/subscribe/confirm", "/unsubscribe"} {
+			mux.Handle(p, subscribe)
+		}
 	}
 	p.hs = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10}

@@ -33,6 +33,7 @@ type Config struct {
 	SecureCookies     bool          // mark cookies Secure (behind TLS)
 	ShutdownTimeout   time.Duration
 	Probes            string // service probe configuration file (YAML); empty: no probes
+	Notify            Notify // subscriber notifications (notify.go)
 }
 
 // Default returns the defaults.
@@ -46,6 +47,7 @@ func Default() Config {
 		PasswordMemoryKiB: 64 << 10,
 		SessionTTL:        12 * time.Hour,
 		ShutdownTimeout:   10 * time.Second,
+		Notify:            DefaultNotify(),
 	}
 }
 
@@ -98,6 +100,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Probes, "probes", c.Probes, "service probe configuration file, YAML; see docs/probes.md (env FIREBREAK_PROBES)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env FIREBREAK_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (env FIREBREAK_LOG_FORMAT)")
+	c.Notify.Flags(fs)
 }
 
 // StoreFlags registers only --data and --db.
@@ -163,7 +166,20 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 		}
 		c.SessionTTL = d
 	}
+	errs = append(errs, c.Notify.ApplyEnv(getenv))
 	return errors.Join(errs...)
+}
+
+// ForNotify returns the notification settings with the page's public URL
+// (--public-url) and name filled in: subscriptions are on only when the
+// page has a public URL that mail links can point to.
+func (c Config) ForNotify(pageName string) Notify {
+	n := c.Notify
+	n.PageURL = c.PublicURL
+	if pageName != "" {
+		n.PageName = pageName
+	}
+	return n
 }
 
 // Validate checks the configuration as a whole.
@@ -205,6 +221,7 @@ func (c Config) Validate() error {
 	if c.SessionTTL < time.Minute {
 		errs = append(errs, errors.New("FIREBREAK_SESSION_TTL must be at least 1m"))
 	}
+	errs = append(errs, c.ForNotify(c.Notify.PageName).Validate())
 	return errors.Join(errs...)
 }
 
@@ -215,5 +232,5 @@ func (c Config) Dump() string {
 		db = RedactDSN(string(c.DB))
 	}
 	return fmt.Sprintf("addr = %s\npublic_addr = %s\npublic_url = %s\nstatus_export_dir = %s\ndata = %s\ndb = %s\ndemo = %t\nadmin_password = %s\nlog_level = %s\nlog_format = %s\nmax_evidence_bytes = %d\npassword_memory_kib = %d\nsession_ttl = %s\nsecure_cookies = %t\nprobes = %s\n",
-		c.Addr, c.PublicAddr, c.PublicURL, c.StatusExportDir, c.Data, db, c.Demo, c.AdminPassword, c.LogLevel, c.LogFormat, c.MaxEvidence, c.PasswordMemoryKiB, c.SessionTTL, c.SecureCookies, c.Probes)
+		c.Addr, c.PublicAddr, c.PublicURL, c.StatusExportDir, c.Data, db, c.Demo, c.AdminPassword, c.LogLevel, c.LogFormat, c.MaxEvidence, c.PasswordMemoryKiB, c.SessionTTL, c.SecureCookies, c.Probes) + c.Notify.Dump()
 }

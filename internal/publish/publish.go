@@ -116,6 +116,8 @@ type Options struct {
 	// ExportDir, when set, receives a static copy of the site on every
 	// change (status.Export).
 	ExportDir string
+	// SubscribeURL, when set, is where the page's sign-up form posts.
+	SubscribeURL string
 	// Poll is how often the version is polled (default 2s).
 	Poll time.Duration
 	// Rerender is how often the page is rendered even without a change
@@ -182,7 +184,9 @@ func (p *Publisher) Refresh(ctx context.Context, force bool) error {
 		return err
 	}
 	now := p.opt.Now()
-	snap, err := status.Render(Project(d, p.opt.Defaults), now)
+	page := Project(d, p.opt.Defaults)
+	page.SubscribeURL = p.opt.SubscribeURL
+	snap, err := status.Render(page, now)
 	if err != nil {
 		return fmt.Errorf("render status page (version %d): %w", d.Version, err)
 	}

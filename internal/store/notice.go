@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 )
 
@@ -39,8 +40,12 @@ type Notice struct {
 }
 
 // enqueueNotice is called inside the transaction that publishes an update,
-// so that a notice is queued if and only if the publish commits.
+// so that a notice is queued if and only if the publish commits. It queues
+// one outbox row per confirmed subscriber whose component choice matches
+// (any of n.ComponentIDs, or everything); see fanOut.
 func (s *Store) enqueueNotice(ctx context.Context, tx *sql.Tx, n Notice) error {
-	_, _, _ = ctx, tx, n
+	if err := s.fanOut(ctx, tx, n); err != nil {
+		return fmt.Errorf("queue notice %s of %s: %w", n.Kind, n.EventID, err)
+	}
 	return nil
 }

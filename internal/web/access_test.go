@@ -122,6 +122,18 @@ var routeSpecs = map[string]reqSpec{
 	"PATCH /api/v1/users/{id}": {id: func(f *fixture, _ testIncident) int64 { return f.target.ID }, body: jsonOf(map[string]any{"disabled": false}), want: 200},
 	"GET /api/v1/audit":        {query: func(*fixture, testIncident) string { return "limit=5" }, want: 200},
 
+	"GET /api/v1/status/subscribers": {query: func(*fixture, testIncident) string { return "limit=5" }, want: 200},
+	"POST /api/v1/status/subscribers/webhooks": {body: jsonFunc(func(f *fixture, _ testIncident) any {
+		return map[string]any{"url": "https://hooks.example.com/" + f.unique("hook"), "components": []string{"api"}}
+	}), want: 201},
+	// Each call removes a webhook of its own.
+	"DELETE /api/v1/status/subscribers/{id}": {id: func(f *fixture, _ testIncident) int64 {
+		sub, _, err := f.st.AddWebhook(context.Background(), "fixture", "https://hooks.example.com/"+f.unique("gone"), nil, false)
+		f.must(err, "add webhook")
+		return sub.ID
+	}, want: 204},
+	"GET /api/v1/status/outbox": {want: 200},
+
 	"GET /login": {query: func(*fixture, testIncident) string { return "next=%2Fincidents" }, want: 200},
 	"POST /login": {body: func(f *fixture, _ testIncident) ([]byte, string) {
 		return []byte(url.Values{"username": {f.login.Name}, "password": {testPassword}, "next": {"/"}}.Encode()), "application/x-www-form-urlencoded"
@@ -406,6 +418,11 @@ func TestAccessSpotChecks(t *testing.T) {
 		{"commander", "GET /api/v1/audit", false, 200},
 		{"admin", "POST /api/v1/users", false, 201},
 		{"admin", "PATCH /api/v1/users/{id}", false, 200},
+		{"admin", "POST /api/v1/status/subscribers/webhooks", false, 201},
+		{"admin", "GET /api/v1/status/subscribers", false, 200},
+		{"communications", "GET /api/v1/status/subscribers", false, 403},
+		{"legal", "DELETE /api/v1/status/subscribers/{id}", false, 403},
+		{"commander", "DELETE /api/v1/status/subscribers/{id}", false, 204},
 		{"guest", "POST " + inc + "/findings", false, 200},
 		{"guest", "POST " + inc + "/evidence", false, 201},
 		{"guest", "PATCH " + inc + "/tasks/{id}", false, 403},

@@ -462,6 +462,8 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"Blast", incident.Blast{}, false},
 		{"Impact", incident.Impact{}, false},
 		{"AuditEntry", incident.AuditEntry{}, false},
+		{"Subscriber", incident.Subscriber{}, false},
+		{"WebhookCreated", webhookCreated{}, false},
 		{"List", list[int]{}, false},
 		{"IncidentPatch", store.IncidentPatch{}, true},
 		{"TaskPatch", store.TaskPatch{}, true},

@@ -88,6 +88,11 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/status/updates/{id}/approve", auth.StatusApprove, s.approveStatusUpdate},
 		{"POST", "/api/v1/status/updates/{id}/publish", auth.StatusPublish, s.publishStatusUpdate},
 		{"POST", "/api/v1/status/updates/{id}/discard", auth.StatusDraft, s.discardStatusUpdate},
+		// Subscribers of the public page (subscribers.go).
+		{"GET", "/api/v1/status/subscribers", auth.StatusAdmin, s.listSubscribers},
+		{"POST", "/api/v1/status/subscribers/webhooks", auth.StatusAdmin, s.addWebhook},
+		{"DELETE", "/api/v1/status/subscribers/{id}", auth.StatusAdmin, s.deleteSubscriber},
+		{"GET", "/api/v1/status/outbox", auth.StatusAdmin, s.outboxCounts},
 
 		// Console.
 		{"GET", "/login", auth.Public, s.loginPage},

@@ -41,6 +41,9 @@ type Options struct {
 	// PublicURL is where the status page is published (linked from the
 	// console).
 	PublicURL string
+	// AllowPrivateWebhooks lets webhook subscribers point to loopback and
+	// private addresses (off: SSRF).
+	AllowPrivateWebhooks bool
 }
 
 // Server serves the API and console.

@@ -128,7 +128,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Status/MaintenanceAndDirect", testStatusMaintenanceAndDirect},
 		{"Status/ResolveRestores", testStatusResolveRestores},
 	}
-	for _, tc := range tests {
+	for _, tc := range append(tests, subscriberTests...) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			clk := ClockFor(t)
