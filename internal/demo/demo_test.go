@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -259,10 +260,20 @@ func TestLoadContent(t *testing.T) {
 	if len(d.Components) != len(publicComponents) || down != 2 || len(d.Channels) != len(publicChannels) || d.Settings.Name == "" {
 		t.Errorf("public side: %d components (%d down), %d channels, settings %+v", len(d.Components), down, len(d.Channels), d.Settings)
 	}
-	if len(d.Events) != 1 || len(d.Events[0].Updates) != len(publicUpdates) {
-		t.Fatalf("public events = %+v, want one with %d published updates", d.Events, len(publicUpdates))
+	var kinds []store.StatusEventKind
+	for _, ev := range d.Events {
+		kinds = append(kinds, ev.Kind)
+		if ev.Kind == store.EventIncident && len(ev.Updates) != len(publicUpdates) {
+			t.Errorf("the public incident has %d published updates, want %d", len(ev.Updates), len(publicUpdates))
+		}
+		if ev.Kind == store.EventMaintenance && (ev.ScheduledFor == nil || !ev.ScheduledFor.After(time.Now())) {
+			t.Errorf("the maintenance is not upcoming: %+v", ev.ScheduledFor)
+		}
 	}
-	all, err := st.StatusEvents(ctx, ref)
+	if len(d.Events) != 2 || !slices.Contains(kinds, store.EventIncident) || !slices.Contains(kinds, store.EventMaintenance) {
+		t.Fatalf("public events are %v, want an incident and an upcoming maintenance", kinds)
+	}
+	all, err := st.StatusEvents(ctx, ref) // the incident's only
 	if err != nil {
 		t.Fatal(err)
 	}

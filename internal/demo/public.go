@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/store"
@@ -105,6 +106,19 @@ func loadPublic(ctx context.Context, st *store.Store, actor, ref string) error {
 		if err := approveAndPublish(ctx, st, d.ID); err != nil {
 			return err
 		}
+	}
+	// An upcoming maintenance, announced.
+	from := st.Now().UTC().Truncate(time.Hour).Add(7 * 24 * time.Hour)
+	until := from.Add(3 * time.Hour)
+	m, err := st.CreateStatusEvent(ctx, demoDrafter, store.NewStatusEvent{Kind: store.EventMaintenance,
+		Name: "Voice & messaging API: move to rebuilt servers", ScheduledFor: &from, ScheduledUntil: &until,
+		Update: store.NewStatusUpdate{Status: "scheduled", Body: "We will move the voice & messaging API to rebuilt servers. Calls and SMS on the network are not affected; API requests may fail for up to 30 minutes in this window.",
+			Affected: []store.Affected{}}})
+	if err != nil {
+		return fmt.Errorf("maintenance: %w", err)
+	}
+	if err := approveAndPublish(ctx, st, m.Updates[0].ID); err != nil {
+		return err
 	}
 	// One draft waits for approval, so the console shows the flow.
 	if _, err := st.DraftStatusUpdate(ctx, demoDrafter, ev.ID, store.NewStatusUpdate{Status: "monitoring",

@@ -108,6 +108,9 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	return s, nil
 }
 
+// Now is the store's clock: what it stamps writes with.
+func (s *Store) Now() time.Time { return s.now() }
+
 // Dialect reports which database the store uses.
 func (s *Store) Dialect() Dialect { return s.dialect }
 
