@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,7 +22,7 @@ import (
 // that a console under load or locked does not take the page down).
 type publicPlane struct {
 	pub  *publish.Publisher
-	hs   *http.Server
+	ln   *status.Listener
 	addr string
 }
 
@@ -61,18 +62,22 @@ func startPublic(ctx context.Context, st *store.Store, c config.Config, log *slo
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", c.PublicAddr, err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/", srv)
+	// The page's GET and HEAD requests take the fast path; the
+	// subscription pages (and anything else) go to net/http.
+	p.ln = &status.Listener{Server: srv, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute,
+		WriteTimeout: 30 * time.Second, MaxHeaderBytes: 16 << 10, Logger: log}
 	if subscribe != nil {
-		for _, p := range []string{"/subscribe", "/subscribe/confirm", "/unsubscribe"} {
-			mux.Handle(p, subscribe)
+		mux := http.NewServeMux()
+		mux.Handle("/", srv)
+		for _, path := range subscriptionPaths {
+			mux.Handle(path, subscribe)
 		}
+		p.ln.Fallback = mux
+		p.ln.Dynamic = func(path string) bool { return slices.Contains(subscriptionPaths, path) }
 	}
-	p.hs = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10}
 	p.addr = ln.Addr().String()
 	go func() {
-		if err := p.hs.Serve(ln); err != nil && err != http.ErrServerClosed {
+		if err := p.ln.Serve(ln); err != nil && err != http.ErrServerClosed {
 			log.Error("public status page stopped", "err", err)
 		}
 	}()
@@ -80,11 +85,14 @@ func startPublic(ctx context.Context, st *store.Store, c config.Config, log *slo
 	return p, nil
 }
 
+// subscriptionPaths are served by the notification handler.
+var subscriptionPaths = []string{"/subscribe", "/subscribe/confirm", "/unsubscribe"}
+
 func (p *publicPlane) shutdown(ctx context.Context) error {
-	if p == nil || p.hs == nil {
+	if p == nil || p.ln == nil {
 		return nil
 	}
-	return p.hs.Shutdown(ctx)
+	return p.ln.Shutdown(ctx)
 }
 
 // statusCmd runs `firebreak status export DIR`: the whole public site as
