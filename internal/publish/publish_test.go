@@ -225,3 +225,27 @@ func TestPublisherFollowsVersion(t *testing.T) {
 	}
 	t.Fatal("a change through another store did not reach the page within 5 s")
 }
+
+// TestPageOutlivesTheStore: once rendered, the page is served with the
+// database gone — what "the console can be down and the page still serves"
+// rests on — and a failed refresh leaves the last page in place.
+func TestPageOutlivesTheStore(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	_, err := st.CreateComponent(ctx, "admin", store.StatusComponent{Name: "Customer portal"})
+	fatal(t, err)
+	srv := status.NewServer(nil)
+	p := New(st, srv, Options{Defaults: store.StatusSettings{Name: "Example", URL: "https://status.example.com"}})
+	fatal(t, p.Refresh(ctx, true))
+	st.Close()
+	if err := p.Refresh(ctx, true); err == nil {
+		t.Fatal("Refresh with the store closed succeeded")
+	}
+	for _, path := range []string{"/", "/api/v2/summary.json", "/history.atom"} {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != 200 || (path != "/history.atom" && !strings.Contains(rec.Body.String(), "Customer portal")) {
+			t.Errorf("GET %s with the database closed = %d", path, rec.Code)
+		}
+	}
+}
