@@ -13,6 +13,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/config"
 	"github.com/firebreak-ir/firebreak/internal/demo"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/publish"
 	"github.com/firebreak-ir/firebreak/internal/store"
 	"github.com/firebreak-ir/firebreak/internal/web"
 )
@@ -42,6 +43,8 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if err := st.CheckSchema(ctx); err != nil {
 		return err
 	}
+	// Nothing may reach the status tables that the page could not render.
+	st.SetStatusCheck(publish.Check(pageDefaults(c)))
 	params := auth.DefaultParams
 	params.Memory = c.PasswordMemoryKiB
 	if err := firstAdmin(ctx, st, c, params, env, log); err != nil {
@@ -72,6 +75,13 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
+	// On an early error return below, the public listener closes too (a
+	// second Shutdown after the orderly one is harmless).
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.ShutdownTimeout)
+		defer cancel()
+		_ = public.shutdown(sctx)
+	}()
 	if env.PublicReady != nil && public.addr != "" {
 		env.PublicReady(public.addr)
 	}

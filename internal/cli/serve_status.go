@@ -46,12 +46,14 @@ func pageDefaults(c config.Config) store.StatusSettings {
 func startPublic(ctx context.Context, st *store.Store, c config.Config, log *slog.Logger, subscribe http.Handler) (*publicPlane, error) {
 	srv := status.NewServer(nil)
 	opt := publish.Options{Defaults: pageDefaults(c), ExportDir: c.StatusExportDir, Logger: log}
-	if subscribe != nil {
+	if subscribe != nil && c.PublicAddr != "" {
 		opt.SubscribeURL = strings.TrimSuffix(c.PublicURL, "/") + "/subscribe"
 	}
 	pub := publish.New(st, srv, opt)
 	if err := pub.Refresh(ctx, true); err != nil {
-		return nil, fmt.Errorf("status page: %w", err)
+		// Not fatal: the console must start to fix what is wrong. The page
+		// answers 503 until a render succeeds; Run keeps trying.
+		log.Error("status page not rendered; it answers 503 until it is", "err", err)
 	}
 	go pub.Run(ctx)
 	p := &publicPlane{pub: pub}

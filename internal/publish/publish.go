@@ -109,6 +109,17 @@ func orOperational(s incident.ServiceStatus) incident.ServiceStatus {
 	return s
 }
 
+// Check returns a store status check (store.SetStatusCheck) that refuses
+// any change after which the page would not render: the renderer's own
+// validation (phone numbers, URLs, limits on counts and sizes) run on the
+// page the change would produce.
+func Check(defaults store.StatusSettings) func(store.StatusData) error {
+	return func(d store.StatusData) error {
+		p := Project(d, defaults)
+		return p.Validate()
+	}
+}
+
 // Options configure a Publisher.
 type Options struct {
 	// Defaults fill page settings not set in the store (name, URL).

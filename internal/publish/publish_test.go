@@ -2,6 +2,7 @@ package publish
 
 import (
 	"compress/gzip"
+	"errors"
 	"context"
 	"io"
 	"io/fs"
@@ -247,5 +248,27 @@ func TestPageOutlivesTheStore(t *testing.T) {
 		if rec.Code != 200 || (path != "/history.atom" && !strings.Contains(rec.Body.String(), "Customer portal")) {
 			t.Errorf("GET %s with the database closed = %d", path, rec.Code)
 		}
+	}
+}
+
+// TestCheckRefusesWhatCannotRender: with the check installed, a channel
+// the renderer would refuse is refused by the store, and the page keeps
+// rendering.
+func TestCheckRefusesWhatCannotRender(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	defaults := store.StatusSettings{Name: "Example", URL: "https://status.example.com"}
+	st.SetStatusCheck(Check(defaults))
+	err := st.SetStatusChannels(ctx, "admin", []store.StatusChannel{{Kind: "phone", Label: "Front desk", Value: "call the front desk"}})
+	var ve *incident.ValidationError
+	if !errors.As(err, &ve) || !strings.Contains(ve.Field, "channels[0].value") {
+		t.Fatalf("a phone channel without a number = %v, want a validation error on channels[0].value", err)
+	}
+	if err := st.SetStatusChannels(ctx, "admin", []store.StatusChannel{{Kind: "phone", Label: "Front desk", Value: "+31 800 0123"}}); err != nil {
+		t.Fatalf("a good channel: %v", err)
+	}
+	srv := status.NewServer(nil)
+	if err := New(st, srv, Options{Defaults: defaults}).Refresh(ctx, true); err != nil {
+		t.Fatalf("the page does not render: %v", err)
 	}
 }

@@ -83,6 +83,11 @@ func (l *Listener) Serve(ln net.Listener) error {
 		l.Logger = slog.Default()
 	}
 	l.mu.Lock()
+	if l.closing.Load() {
+		l.mu.Unlock()
+		ln.Close()
+		return http.ErrServerClosed
+	}
 	l.ln = ln
 	l.conns = map[net.Conn]*connState{}
 	if l.Fallback != nil {
@@ -92,19 +97,25 @@ func (l *Listener) Serve(ln net.Listener) error {
 		go func() { _ = l.fallback.Serve(l.handoff) }()
 	}
 	l.mu.Unlock()
+	var backoff time.Duration
 	for {
 		c, err := ln.Accept()
 		if err != nil {
 			if l.closing.Load() {
 				return http.ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(5 * time.Millisecond)
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				l.stopFallback()
+				return err
 			}
-			return err
+			// Out of descriptors and the like pass: keep the page up, as
+			// net/http does, backing off up to a second.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			l.Logger.Warn("status page: accept failed; retrying", "err", err, "in", backoff)
+			time.Sleep(backoff)
+			continue
 		}
+		backoff = 0
 		st := &connState{}
 		l.mu.Lock()
 		if l.closing.Load() {
@@ -150,11 +161,27 @@ func (l *Listener) Shutdown(ctx context.Context) error {
 		err = ctx.Err()
 	}
 	if fb != nil {
-		if ferr := fb.Shutdown(ctx); err == nil {
-			err = ferr
+		// Handed-off connections are the fallback's: when ctx has ended,
+		// close them rather than leave handlers running.
+		if ferr := fb.Shutdown(ctx); ferr != nil {
+			fb.Close()
+			if err == nil {
+				err = ferr
+			}
 		}
+		l.handoff.Close()
 	}
 	return err
+}
+
+func (l *Listener) stopFallback() {
+	l.mu.Lock()
+	fb := l.fallback
+	l.mu.Unlock()
+	if fb != nil {
+		fb.Close()
+		l.handoff.Close()
+	}
 }
 
 func (l *Listener) setBusy(c net.Conn, st *connState, busy bool) bool {
@@ -190,7 +217,10 @@ func (l *Listener) serveConn(c net.Conn, st *connState) {
 		if !l.setBusy(c, st, true) {
 			return
 		}
-		_ = c.SetReadDeadline(time.Now().Add(l.ReadHeaderTimeout))
+		if !first {
+			// The header's time starts with its first byte.
+			_ = c.SetReadDeadline(time.Now().Add(l.ReadHeaderTimeout))
+		}
 		err := req.read(br, l.MaxHeaderBytes)
 		if err == nil && l.Fallback != nil && (!req.getOrHead() || req.hasBody || (l.Dynamic != nil && l.Dynamic(req.path))) {
 			err = errHandoff
@@ -211,7 +241,9 @@ func (l *Listener) serveConn(c net.Conn, st *connState) {
 			var pe *parseError
 			if errors.As(err, &pe) {
 				_ = c.SetWriteDeadline(time.Now().Add(l.WriteTimeout))
-				_, _ = c.Write(badRequest(pe))
+				if _, err := c.Write(badRequest(pe)); err == nil {
+					lingerClose(c)
+				}
 			}
 			return
 		}
@@ -222,13 +254,28 @@ func (l *Listener) serveConn(c net.Conn, st *connState) {
 		if body := req.body; len(body) > 0 {
 			bufs = append(bufs, body)
 		}
-		if _, err := bufs.WriteTo(c); err != nil || !keep {
+		if _, err := bufs.WriteTo(c); err != nil {
+			return
+		}
+		if !keep {
+			lingerClose(c)
 			return
 		}
 		if !l.setBusy(c, st, false) {
 			return
 		}
 	}
+}
+
+// lingerClose half-closes c and reads what the client still sends for a
+// moment, so that unread input (a body, pipelined requests) does not make
+// the kernel reset the connection before the client has read the answer.
+func lingerClose(c net.Conn) {
+	if tc, ok := c.(interface{ CloseWrite() error }); ok {
+		_ = tc.CloseWrite()
+	}
+	_ = c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	_, _ = io.CopyN(io.Discard, c, 256<<10)
 }
 
 // request is a parsed request head. It is reused for every request of a
@@ -271,6 +318,10 @@ func (r *request) read(br *bufio.Reader, max int) error {
 	r.ifNoneMatch, r.acceptEncoding = r.ifNoneMatch[:0], r.acceptEncoding[:0]
 	r.hasBody, r.gzip = false, false
 	line, err := r.line(br, max)
+	for skipped := 0; err == nil && len(line) == 0 && skipped < 4; skipped++ {
+		// RFC 9112 §2.2: ignore empty lines before a request line.
+		line, err = r.line(br, max)
+	}
 	if err != nil {
 		return err
 	}
@@ -297,6 +348,7 @@ func (r *request) read(br *bufio.Reader, max int) error {
 	}
 	r.keepAlive = http11
 	var contentLength, chunked bool
+	hosts := 0
 	for n := 0; ; n++ {
 		if n > maxHeaderLines {
 			return &parseError{http.StatusRequestHeaderFieldsTooLarge, "too many header lines"}
@@ -322,6 +374,8 @@ func (r *request) read(br *bufio.Reader, max int) error {
 			}
 		}
 		switch {
+		case equalFold(name, "host"):
+			hosts++
 		case equalFold(name, "accept-encoding"):
 			r.acceptEncoding = append(r.acceptEncoding, string(value))
 		case equalFold(name, "if-none-match"):
@@ -355,6 +409,10 @@ func (r *request) read(br *bufio.Reader, max int) error {
 	}
 	if contentLength && chunked {
 		return &parseError{http.StatusBadRequest, "both Content-Length and Transfer-Encoding"}
+	}
+	if hosts > 1 || (http11 && hosts == 0) {
+		// RFC 9112 §3.2: exactly one Host in HTTP/1.1, never two.
+		return &parseError{http.StatusBadRequest, "an HTTP/1.1 request needs exactly one Host header"}
 	}
 	r.gzip = acceptsGzip(r.acceptEncoding)
 	return nil
@@ -405,13 +463,13 @@ func (r *request) setPath(target []byte) error {
 	if len(target) == 0 {
 		return &parseError{http.StatusBadRequest, "empty request target"}
 	}
-	if i := bytes.IndexAny(target, "?#"); i >= 0 {
-		target = target[:i]
-	}
-	for _, c := range target {
+	for _, c := range target { // the query too: it is not ours to forward, but it must be clean
 		if c <= ' ' || c == 0x7f {
 			return &parseError{http.StatusBadRequest, "malformed request target"}
 		}
+	}
+	if i := bytes.IndexAny(target, "?#"); i >= 0 {
+		target = target[:i]
 	}
 	if bytes.IndexByte(target, '%') < 0 {
 		r.path = internPath(target)

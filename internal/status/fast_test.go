@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,13 @@ func TestListenerMatchesServeHTTP(t *testing.T) {
 			wantHdr := want.Header().Clone()
 			gotHdr := resp.Header.Clone()
 			gotHdr.Del("Date")
+			if c.method == "HEAD" {
+				// HEAD announces the length GET would send.
+				get := serve(srv, "GET", path, c.hdr...)
+				if cl := gotHdr.Get("Content-Length"); cl != strconv.Itoa(get.Body.Len()) {
+					t.Errorf("HEAD %s %v: Content-Length %s, GET sends %d bytes", path, c.hdr, cl, get.Body.Len())
+				}
+			}
 			if c.method == "HEAD" || want.Code == http.StatusNotModified {
 				// net/http's recorder leaves these to the server.
 				wantHdr.Del("Content-Length")
@@ -170,7 +178,13 @@ func TestListenerRejects(t *testing.T) {
 		{"two lengths", "GET / HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n", 400},
 		{"body without fallback", "GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", 400},
 		{"chunked", "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
-		{"other method", "POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 405},
+		{"other method", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", 405},
+		{"no Host in HTTP/1.1", "GET / HTTP/1.1\r\n\r\n", 400},
+		{"two Hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+		{"control character in the query", "GET /?a\rb HTTP/1.1\r\nHost: a\r\n\r\n", 400},
+		{"NUL in the query", "GET /?\x00 HTTP/1.1\r\nHost: a\r\n\r\n", 400},
+		{"empty line first (ignored)", "\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 200},
+		{"HTTP/1.0 without Host", "GET / HTTP/1.0\r\n\r\n", 200},
 		{"method with a slash", "G/ET / HTTP/1.1\r\n\r\n", 400},
 	}
 	for _, tt := range tests {
@@ -233,7 +247,7 @@ func TestListenerHandsOff(t *testing.T) {
 // TestListenerNoSnapshot answers 503 before the first render.
 func TestListenerNoSnapshot(t *testing.T) {
 	_, addr := startListener(t, NewServer(nil), nil)
-	resp, _ := roundTrip(t, addr, "GET / HTTP/1.1\r\n\r\n", "GET")
+	resp, _ := roundTrip(t, addr, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", "GET")
 	if resp.StatusCode != 503 || resp.Header.Get("Cache-Control") != "no-store" {
 		t.Errorf("before the first render: %d, Cache-Control %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
 	}
@@ -254,10 +268,83 @@ func FuzzRequestRead(f *testing.F) {
 		var r request
 		br := bufio.NewReaderSize(strings.NewReader(string(b)), 4<<10)
 		if err := r.read(br, 1<<10); err != nil {
-			return
+			return // answered with an error and closed: nothing is replayed
 		}
-		if !strings.HasPrefix(r.path, "/") || !isToken([]byte(r.method)) {
-			t.Fatalf("accepted %q: method %q path %q", b, r.method, r.path)
+		// What a handoff replays — the bytes read, then the rest — is the
+		// input, byte for byte.
+		rest, _ := io.ReadAll(br)
+		if string(r.raw)+string(rest) != string(b) {
+			t.Fatalf("read %q then %q from %q: bytes lost or duplicated", r.raw, rest, b)
+		}
+		if !strings.HasPrefix(r.path, "/") || !isToken([]byte(r.method)) || len(r.raw) > 1<<10 {
+			t.Fatalf("accepted %q: method %q path %q (%d bytes of head)", b, r.method, r.path, len(r.raw))
 		}
 	})
+}
+
+// TestListenerShutdown: idle connections close at once, a connection handed
+// to the fallback is closed when the deadline passes, and a slow header is
+// cut off after ReadHeaderTimeout.
+func TestListenerShutdown(t *testing.T) {
+	srv := NewServer(mustRender(t, telecomPage()))
+	block := make(chan struct{})
+	fallback := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-block })
+	defer close(block)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &Listener{Server: srv, Fallback: fallback, ReadHeaderTimeout: 300 * time.Millisecond, IdleTimeout: time.Minute}
+	done := make(chan error, 1)
+	go func() { done <- l.Serve(ln) }()
+	addr := ln.Addr().String()
+
+	// A header that never ends is cut off after about ReadHeaderTimeout.
+	slow, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	start := time.Now()
+	_, _ = io.WriteString(slow, "GET / HTTP/1.1\r\nHost: a\r\n")
+	_ = slow.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _ = io.ReadAll(slow)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("a slow header was allowed %s", d)
+	}
+
+	idle, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	_, _ = io.WriteString(idle, "GET /api/v2/status.json HTTP/1.1\r\nHost: a\r\n\r\n")
+	if _, err := http.ReadResponse(bufio.NewReader(idle), nil); err != nil {
+		t.Fatal(err)
+	}
+	busy, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	_, _ = io.WriteString(busy, "POST /subscribe HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n")
+	time.Sleep(100 * time.Millisecond) // the fallback handler is now blocked
+
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := l.Shutdown(ctx); err == nil {
+		t.Error("Shutdown with a handler still running = nil, want the context's error")
+	}
+	if err := <-done; err != http.ErrServerClosed {
+		t.Errorf("Serve = %v", err)
+	}
+	for name, c := range map[string]net.Conn{"idle": idle, "handed-off": busy} {
+		_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		if _, err := io.ReadAll(c); err != nil {
+			t.Errorf("%s connection still open after Shutdown: %v", name, err)
+		}
+	}
+	if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		t.Error("the port still accepts after Shutdown")
+	}
 }

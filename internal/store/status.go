@@ -57,6 +57,7 @@ var (
 
 // Limits on the public projection.
 const (
+	historyDays          = 91 // component history read for the page (it shows 90 days)
 	maxStatusDescription = 4 << 10
 	maxChannels          = 20
 	maxChannelValue      = 512
@@ -223,6 +224,18 @@ func publicText(field, s string, max int, required bool) error {
 // when the version moves. On PostgreSQL it also notifies listeners when the
 // transaction commits.
 func (s *Store) bumpStatus(ctx context.Context, tx *sql.Tx) error {
+	if s.statusCheck != nil {
+		// The page as it would be after this change must render: a change
+		// the renderer would refuse is refused here, before it can stop
+		// every later publish from reaching the page.
+		d, err := s.statusData(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := s.statusCheck(d); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE status_version SET version = version + 1 WHERE id = 1`); err != nil {
 		return fmt.Errorf("bump status version: %w", err)
 	}
@@ -233,6 +246,13 @@ func (s *Store) bumpStatus(ctx context.Context, tx *sql.Tx) error {
 	}
 	return nil
 }
+
+// SetStatusCheck installs a check of the public page as every status
+// change would leave it, run inside that change's transaction: an error
+// (a *incident.ValidationError for the caller) refuses the change. Serve
+// installs the renderer's own validation, so that nothing the store accepts
+// can keep the page from rendering. Call before concurrent use.
+func (s *Store) SetStatusCheck(check func(StatusData) error) { s.statusCheck = check }
 
 // StatusChannelName is the PostgreSQL LISTEN/NOTIFY channel a publish
 // notifies.
@@ -430,7 +450,11 @@ func (s *Store) SetComponentStatus(ctx context.Context, actor, component string,
 	changed := false
 	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var id int64
-		if err := tx.QueryRowContext(ctx, `SELECT id FROM status_components WHERE public_id = $1 OR name = $1`, component).Scan(&id); err != nil {
+		err := tx.QueryRowContext(ctx, `SELECT id FROM status_components WHERE public_id = $1`, component).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = tx.QueryRowContext(ctx, `SELECT id FROM status_components WHERE name = $1`, component).Scan(&id)
+		}
+		if err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("component %q: %w", component, ErrNotFound)
 			}
@@ -590,6 +614,14 @@ func (s *Store) draftUpdate(ctx context.Context, tx *sql.Tx, actor string, event
 	if nu.Affected == nil {
 		nu.Affected = []Affected{}
 	}
+	if len(nu.Affected) == 0 && (nu.Status == "resolved" || nu.Status == "completed") {
+		// Closing without naming components restores the event's: worked
+		// out now, so that the approver sees what publishing will do.
+		var err error
+		if nu.Affected, err = s.restoreOnClose(ctx, tx, eventID); err != nil {
+			return StatusUpdate{}, err
+		}
+	}
 	if err := s.checkAffected(ctx, tx, nu.Affected); err != nil {
 		return StatusUpdate{}, err
 	}
@@ -638,8 +670,8 @@ func (s *Store) ApproveStatusUpdate(ctx context.Context, actor string, updateID 
 			return fmt.Errorf("update %d was drafted by %s; someone else must approve it: %w", u.ID, actor, ErrState)
 		}
 		now := s.now().UTC()
-		if _, err := tx.ExecContext(ctx, `UPDATE status_updates SET state = $1, approved_by = $2, approved_at = $3 WHERE id = $4`, UpdateApproved, actor, fmtTime(now), u.ID); err != nil {
-			return fmt.Errorf("approve update: %w", err)
+		if err := moveState(ctx, tx, u.ID, UpdateDraft, `state = $1, approved_by = $2, approved_at = $3`, UpdateApproved, actor, fmtTime(now)); err != nil {
+			return err
 		}
 		u.State, u.ApprovedBy, u.ApprovedAt = UpdateApproved, actor, &now
 		ref, err := s.statusEventRef(ctx, tx, u.EventID)
@@ -649,6 +681,23 @@ func (s *Store) ApproveStatusUpdate(ctx context.Context, actor string, updateID 
 		return s.audit(ctx, tx, actor, "status.update.approve", ref, fmt.Sprintf("status-update/%d", u.ID), map[string]any{"body": u.Body, "status": u.Status})
 	})
 	return u, err
+}
+
+// moveState sets the columns of update id if it is still in state from:
+// the check and the change are one statement, so two replicas racing to
+// approve, discard or publish the same update cannot both succeed.
+func moveState(ctx context.Context, tx *sql.Tx, id int64, from UpdateState, set string, args ...any) error {
+	n := len(args)
+	res, err := tx.ExecContext(ctx, fmt.Sprintf(`UPDATE status_updates SET %s WHERE id = $%d AND state = $%d`, set, n+1, n+2), append(args, id, from)...)
+	if err != nil {
+		return fmt.Errorf("update %d: %w", id, err)
+	}
+	if k, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("update %d: %w", id, err)
+	} else if k != 1 {
+		return fmt.Errorf("update %d changed state meanwhile: %w", id, ErrState)
+	}
+	return nil
 }
 
 // DiscardStatusUpdate drops a draft or approved update.
@@ -661,8 +710,8 @@ func (s *Store) DiscardStatusUpdate(ctx context.Context, actor string, updateID 
 		if u.State != UpdateDraft && u.State != UpdateApproved {
 			return fmt.Errorf("update %d is %s: %w", u.ID, u.State, ErrState)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE status_updates SET state = $1 WHERE id = $2`, UpdateDiscarded, u.ID); err != nil {
-			return fmt.Errorf("discard update: %w", err)
+		if err := moveState(ctx, tx, u.ID, u.State, `state = $1`, UpdateDiscarded); err != nil {
+			return err
 		}
 		ref, err := s.statusEventRef(ctx, tx, u.EventID)
 		if err != nil {
@@ -690,12 +739,16 @@ func (s *Store) PublishStatusUpdate(ctx context.Context, actor string, updateID 
 		if err != nil {
 			return err
 		}
-		now := s.now().UTC()
-		if len(u.Affected) == 0 && (u.Status == "resolved" || u.Status == "completed") {
-			if u.Affected, err = s.restoreOnClose(ctx, tx, ev.ID); err != nil {
-				return err
-			}
+		var later int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM status_updates WHERE event_id = $1 AND state = $2 AND id > $3`, ev.ID, UpdatePublished, u.ID).Scan(&later); err != nil {
+			return fmt.Errorf("check later updates: %w", err)
 		}
+		if later > 0 {
+			// Publishing it would turn the event and its components back
+			// to an older state than the page shows.
+			return fmt.Errorf("update %d was drafted before an update of this event that is already published; draft a new one: %w", u.ID, ErrState)
+		}
+		now := s.now().UTC()
 		for i, a := range u.Affected {
 			old, err := s.setComponentStatus(ctx, tx, a.ComponentID, a.Status, now)
 			if err != nil {
@@ -703,9 +756,9 @@ func (s *Store) PublishStatusUpdate(ctx context.Context, actor string, updateID 
 			}
 			u.Affected[i].OldStatus = old
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE status_updates SET state = $1, published_by = $2, published_at = $3, affected = $4 WHERE id = $5`,
-			UpdatePublished, actor, fmtTime(now), jsonText(u.Affected), u.ID); err != nil {
-			return fmt.Errorf("publish update: %w", err)
+		if err := moveState(ctx, tx, u.ID, UpdateApproved, `state = $1, published_by = $2, published_at = $3, affected = $4`,
+			UpdatePublished, actor, fmtTime(now), jsonText(u.Affected)); err != nil {
+			return err
 		}
 		u.State, u.PublishedBy, u.PublishedAt = UpdatePublished, actor, &now
 		if _, err := tx.ExecContext(ctx, `UPDATE status_events SET status = $1, published = 1, updated_at = $2 WHERE id = $3`, u.Status, fmtTime(now), ev.ID); err != nil {
@@ -740,7 +793,8 @@ func (s *Store) PublishStatusUpdate(ctx context.Context, actor string, updateID 
 
 // restoreOnClose proposes what closing an event with no component changes
 // means: every component its published updates named goes back to
-// operational, unless another open public event still names it.
+// operational, unless another open public event still names it. Drafting
+// uses it, so the draft shows the changes to its approver.
 func (s *Store) restoreOnClose(ctx context.Context, tx *sql.Tx, eventID int64) ([]Affected, error) {
 	named := func(id int64) (map[int64]bool, error) {
 		rows, err := tx.QueryContext(ctx, `SELECT affected FROM status_updates WHERE event_id = $1 AND state = $2`, id, UpdatePublished)
@@ -1112,7 +1166,31 @@ func (s *Store) components(ctx context.Context, q queryer, history bool) ([]Stat
 	if !history {
 		return cs, nil
 	}
-	hist, err := q.QueryContext(ctx, `SELECT component_id, at, status FROM status_component_history ORDER BY at, id`)
+	// The page shows 90 days: read the changes since then, and for each
+	// component the last change before, as its status at the start.
+	cutoff := fmtTime(s.now().UTC().AddDate(0, 0, -historyDays))
+	before, err := q.QueryContext(ctx, `SELECT h.component_id, h.at, h.status FROM status_component_history h
+		WHERE h.at < $1 AND h.id = (SELECT max(h2.id) FROM status_component_history h2 WHERE h2.component_id = h.component_id AND h2.at < $1)
+		ORDER BY h.component_id`, cutoff)
+	if err != nil {
+		return nil, fmt.Errorf("component history: %w", err)
+	}
+	for before.Next() {
+		var cid int64
+		var ch StatusChange
+		if err := before.Scan(&cid, timeCol{&ch.At}, &ch.Status); err != nil {
+			before.Close()
+			return nil, fmt.Errorf("component history: %w", err)
+		}
+		if i, ok := idx[cid]; ok {
+			cs[i].History = append(cs[i].History, ch)
+		}
+	}
+	before.Close()
+	if err := before.Err(); err != nil {
+		return nil, err
+	}
+	hist, err := q.QueryContext(ctx, `SELECT component_id, at, status FROM status_component_history WHERE at >= $1 ORDER BY at, id`, cutoff)
 	if err != nil {
 		return nil, fmt.Errorf("component history: %w", err)
 	}
@@ -1156,12 +1234,21 @@ func (s *Store) statusChannels(ctx context.Context, q queryer) ([]StatusChannel,
 // read transaction), from the status_* tables alone: published events
 // with published updates only.
 func (s *Store) StatusData(ctx context.Context) (StatusData, error) {
-	var d StatusData
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	opt := &sql.TxOptions{ReadOnly: true}
+	if s.dialect == Postgres {
+		opt.Isolation = sql.LevelRepeatableRead // one snapshot for every query
+	}
+	tx, err := s.r.BeginTx(ctx, opt)
 	if err != nil {
-		return d, fmt.Errorf("read status: %w", err)
+		return StatusData{}, fmt.Errorf("read status: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
+	return s.statusData(ctx, tx)
+}
+
+func (s *Store) statusData(ctx context.Context, tx queryer) (StatusData, error) {
+	var d StatusData
+	var err error
 	if err := tx.QueryRowContext(ctx, `SELECT version FROM status_version WHERE id = 1`).Scan(&d.Version); err != nil {
 		return d, fmt.Errorf("status version: %w", err)
 	}

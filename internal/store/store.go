@@ -42,6 +42,8 @@ type Store struct {
 	w       *sql.DB // writes (SQLite: one connection)
 	r       *sql.DB // reads (PostgreSQL: the same pool)
 	now     func() time.Time
+	// statusCheck validates the public page inside each status change.
+	statusCheck func(StatusData) error
 
 	queue   chan *txReq
 	closed  chan struct{}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -286,5 +287,31 @@ func testStatusResolveRestores(t *testing.T, e *env) {
 		if c.Status != want {
 			t.Errorf("%s = %s after resolving, want %s", c.Name, c.Status, want)
 		}
+	}
+}
+
+// testStatusHistoryWindow: the page data carries the last 91 days of a
+// component's history, plus the last change before them (its status when
+// the window starts), not everything ever recorded.
+func testStatusHistoryWindow(t *testing.T, e *env) {
+	c := e.component(t, "Portal")
+	for i, st := range []incident.ServiceStatus{incident.StatusPartial, incident.StatusMajor, incident.StatusOperational} {
+		if i > 0 {
+			e.clk.Advance(100 * 24 * time.Hour)
+		}
+		if _, err := e.s.SetComponentStatus(e.ctx, "probe", c.Name, st, "check"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := e.s.StatusData(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []incident.ServiceStatus
+	for _, h := range d.Components[0].History {
+		got = append(got, h.Status)
+	}
+	if want := []incident.ServiceStatus{incident.StatusMajor, incident.StatusOperational}; !slices.Equal(got, want) {
+		t.Errorf("history = %v, want %v (the change before the window, then the one inside it)", got, want)
 	}
 }

@@ -127,6 +127,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Status/Rejects", testStatusRejects},
 		{"Status/MaintenanceAndDirect", testStatusMaintenanceAndDirect},
 		{"Status/ResolveRestores", testStatusResolveRestores},
+		{"Status/HistoryWindow", testStatusHistoryWindow},
 	}
 	for _, tc := range append(tests, subscriberTests...) {
 		t.Run(tc.name, func(t *testing.T) {
