@@ -2,8 +2,8 @@ package publish
 
 import (
 	"compress/gzip"
-	"errors"
 	"context"
+	"errors"
 	"io"
 	"io/fs"
 	"net/http"
