@@ -202,12 +202,13 @@ func (p *Publisher) Refresh(ctx context.Context, force bool) error {
 		return fmt.Errorf("render status page (version %d): %w", d.Version, err)
 	}
 	p.srv.Swap(snap)
-	p.version = d.Version
 	if p.opt.ExportDir != "" {
 		if err := status.Export(snap, p.opt.ExportDir); err != nil {
+			// The version stays behind, so the next poll tries again.
 			return fmt.Errorf("export status page to %s: %w", p.opt.ExportDir, err)
 		}
 	}
+	p.version = d.Version
 	p.opt.Logger.Debug("status page rendered", "version", d.Version, "entries", len(snap.Paths()))
 	return nil
 }
@@ -249,6 +250,7 @@ func (p *Publisher) Run(ctx context.Context) {
 func (p *Publisher) listen(ctx context.Context, out chan<- struct{}) {
 	backoff := time.Second
 	for ctx.Err() == nil {
+		started := time.Now()
 		err := p.st.ListenStatus(ctx, func() {
 			select {
 			case out <- struct{}{}:
@@ -257,6 +259,9 @@ func (p *Publisher) listen(ctx context.Context, out chan<- struct{}) {
 		})
 		if errors.Is(err, errors.ErrUnsupported) || ctx.Err() != nil {
 			return
+		}
+		if time.Since(started) > time.Minute {
+			backoff = time.Second // it worked for a while: start over
 		}
 		p.opt.Logger.Warn("status change listener stopped; polling until it reconnects", "err", err, "retry_in", backoff)
 		select {
