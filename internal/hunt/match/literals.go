@@ -69,7 +69,9 @@ func NewLiterals(patterns [][]byte) (*Literals, error) {
 	l := &Literals{}
 	// Length classes: the stride of a class is set by its shortest pattern,
 	// so short patterns must not slow down the scan for long ones. Long
-	// patterns use 8-byte grams, which common text rarely shares.
+	// patterns use 8-byte grams, which common text rarely shares — but only
+	// where their 4-byte grams are common (splitLong): every class is one
+	// more pass over the buffer.
 	var short4, mid4, long8 []int
 	for i, p := range patterns {
 		if len(p) == 0 {
@@ -87,6 +89,7 @@ func NewLiterals(patterns [][]byte) (*Literals, error) {
 			l.anchor(i)
 		}
 	}
+	mid4, long8 = l.splitLong(mid4, long8)
 	firsts := map[byte]bool{}
 	for _, i := range short4 {
 		firsts[l.pats[i][0]] = true
@@ -106,6 +109,61 @@ func NewLiterals(patterns [][]byte) (*Literals, error) {
 		}
 	}
 	return l, nil
+}
+
+// sharedGram is how many patterns may share a 4-byte gram before the long
+// ones among them are moved to 8-byte grams.
+const sharedGram = 4
+
+// splitLong decides which patterns of 16 bytes or more keep 8-byte grams.
+// A separate class costs a second pass over every buffer, which on lists
+// of random domains and file names costs more than it saves; but where
+// many patterns share a 4-byte gram (URLs all starting "http", paths
+// under "/_layouts/"), that gram would verify them all at every
+// occurrence, and 8-byte grams avoid it. So a long pattern joins the
+// 4-byte class unless one of the grams it would be indexed by is shared.
+func (l *Literals) splitLong(mid4, long8 []int) (mid, long []int) {
+	all := append(slices.Clone(mid4), long8...)
+	if len(all) == 0 {
+		return mid4, long8
+	}
+	minLen := len(l.pats[all[0]])
+	for _, i := range all {
+		minLen = min(minLen, len(l.pats[i]))
+	}
+	stride := minLen - 4 + 1
+	grams := func(i int) []uint64 {
+		var gs []uint64
+		for off := 0; off < stride; off++ {
+			g := uint64(binary.LittleEndian.Uint32(l.pats[i][off:]) | fold4)
+			if !slices.Contains(gs, g) {
+				gs = append(gs, g)
+			}
+		}
+		return gs
+	}
+	count := map[uint64]int{}
+	for _, i := range all {
+		for _, g := range grams(i) {
+			count[g]++
+		}
+	}
+	mid = mid4
+	for _, i := range long8 {
+		shared := false
+		for _, g := range grams(i) {
+			if count[g] > sharedGram {
+				shared = true
+				break
+			}
+		}
+		if shared {
+			long = append(long, i)
+		} else {
+			mid = append(mid, i)
+		}
+	}
+	return mid, long
 }
 
 func newSampler(pats [][]byte, idx []int, gram int) *sampler {
