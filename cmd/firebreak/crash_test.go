@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 )
 
 // TestCrashKeepsAcknowledgedEvents appends timeline events through the API
@@ -37,7 +39,7 @@ func TestCrashKeepsAcknowledgedEvents(t *testing.T) {
 		crashRounds(t, bin, rounds, "FIREBREAK_DATA="+t.TempDir())
 	})
 	t.Run("postgres", func(t *testing.T) {
-		crashRounds(t, bin, rounds, "FIREBREAK_DATA="+t.TempDir(), "FIREBREAK_DB="+freshSchema(t, postgresDSN(t)))
+		crashRounds(t, bin, rounds, "FIREBREAK_DATA="+t.TempDir(), "FIREBREAK_DB="+storetest.PostgresDSN(t))
 	})
 }
 

@@ -1,53 +1,15 @@
 package main
 
 import (
-	"database/sql"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 )
-
-// postgresDSN returns the test database's DSN, or skips the test; with
-// FIREBREAK_REQUIRE_ALL=1 (CI) a missing database fails the test instead.
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("FIREBREAK_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("FIREBREAK_REQUIRE_ALL") == "1" {
-			t.Fatal("FIREBREAK_TEST_POSTGRES is not set, and FIREBREAK_REQUIRE_ALL=1 forbids skipping")
-		}
-		t.Skip("FIREBREAK_TEST_POSTGRES is not set")
-	}
-	return dsn
-}
-
-// freshSchema creates an empty schema and returns a DSN that uses it.
-func freshSchema(t *testing.T, dsn string) string {
-	t.Helper()
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := fmt.Sprintf("fb_replica_%d", rand.Uint32())
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Exec("DROP SCHEMA " + schema + " CASCADE")
-		db.Close()
-	})
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	return dsn + sep + "search_path=" + schema
-}
 
 // TestTwoServersOnePostgres runs two real serve processes on one PostgreSQL
 // database and writes through both at once: both must work, each must see
@@ -57,7 +19,7 @@ func TestTwoServersOnePostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real servers")
 	}
-	dsn := freshSchema(t, postgresDSN(t))
+	dsn := storetest.PostgresDSN(t)
 	bin := buildBinary(t)
 	env := append(os.Environ(), "FIREBREAK_ADMIN_PASSWORD=replica-test-password", "FIREBREAK_PASSWORD_MEMORY_KIB=64",
 		"FIREBREAK_DB="+dsn, "FIREBREAK_DATA="+t.TempDir())

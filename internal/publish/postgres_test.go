@@ -1,55 +1,20 @@
 package publish
 
 import (
-	"database/sql"
-	"fmt"
-	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-
 	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/store"
+	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 )
-
-// postgresDSN returns a DSN on a fresh schema of the test database, or
-// skips; with FIREBREAK_REQUIRE_ALL=1 (CI) a missing database fails.
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("FIREBREAK_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("FIREBREAK_REQUIRE_ALL") == "1" {
-			t.Fatal("FIREBREAK_TEST_POSTGRES is not set, and FIREBREAK_REQUIRE_ALL=1 forbids skipping")
-		}
-		t.Skip("FIREBREAK_TEST_POSTGRES is not set")
-	}
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := fmt.Sprintf("fb_publish_%d", rand.Uint32())
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Exec("DROP SCHEMA " + schema + " CASCADE") //nolint:errcheck // best effort
-		db.Close()
-	})
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	return dsn + sep + "search_path=" + schema
-}
 
 // TestNotifyAcrossReplicas: with polling switched off (an hour), a change
 // committed through one store reaches a publisher on another store within
 // seconds, which only LISTEN/NOTIFY can do.
 func TestNotifyAcrossReplicas(t *testing.T) {
-	dsn := postgresDSN(t)
+	dsn := storetest.PostgresDSN(t)
 	ctx := t.Context()
 	a, err := store.Open(ctx, dsn, store.Options{})
 	fatal(t, err)
