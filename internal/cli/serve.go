@@ -75,8 +75,8 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	// On an early error return below, the public listener closes too (a
-	// second Shutdown after the orderly one is harmless).
+	// On an early error return below, the public listener closes too; after
+	// the orderly shutdown at the end this does nothing.
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.ShutdownTimeout)
 		defer cancel()

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/config"
@@ -24,6 +25,9 @@ type publicPlane struct {
 	pub  *publish.Publisher
 	ln   *status.Listener
 	addr string
+
+	stop    sync.Once
+	stopErr error
 }
 
 // pageDefaults are the page settings used until an administrator sets them.
@@ -90,11 +94,14 @@ func startPublic(ctx context.Context, st *store.Store, c config.Config, log *slo
 // subscriptionPaths are served by the notification handler.
 var subscriptionPaths = []string{"/subscribe", "/subscribe/confirm", "/unsubscribe"}
 
+// shutdown stops the public listener once; later calls return the first
+// call's result.
 func (p *publicPlane) shutdown(ctx context.Context) error {
 	if p == nil || p.ln == nil {
 		return nil
 	}
-	return p.ln.Shutdown(ctx)
+	p.stop.Do(func() { p.stopErr = p.ln.Shutdown(ctx) })
+	return p.stopErr
 }
 
 // statusCmd runs `firebreak status export DIR`: the whole public site as
