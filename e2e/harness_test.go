@@ -77,6 +77,7 @@ func newEnvAt(t *testing.T, storeNow, webNow func() time.Time) *env {
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
+	st.SetStatusCheck(publish.Check(store.StatusSettings{Name: "Example", URL: "http://status.invalid"}))
 	e := &env{st: st, blobs: store.Blobs{Dir: filepath.Join(dir, "evidence")}}
 	if e.demoRef, _, err = demo.Load(ctx, st, "demo"); err != nil {
 		t.Fatalf("load demo: %v", err)

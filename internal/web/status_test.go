@@ -164,6 +164,13 @@ func TestStatusConsolePage(t *testing.T) {
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "is required") {
 		t.Errorf("empty name = %d, want 422 with the error", rec.Code)
 	}
+	req = f.newRequest("admin", "POST", "/status/settings", []byte(url.Values{"page_name": {"Example"}, "url": {"javascript:alert(1)"}}.Encode()), "application/x-www-form-urlencoded")
+	if rec = f.serve(req); rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "http(s) URL") {
+		t.Errorf("a javascript: page URL = %d, want 422 naming the rule", rec.Code)
+	}
+	if rec := f.do("admin", "PUT", "/api/v1/status/settings", map[string]any{"name": "Example", "url": "ftp://status.example.com"}); rec.Code != http.StatusUnprocessableEntity {
+		t.Errorf("PUT an ftp: page URL = %d, want 422", rec.Code)
+	}
 	req = f.newRequest("admin", "POST", "/status/channels", []byte(url.Values{"channels": {"pigeon | Coop | roof"}}.Encode()), "application/x-www-form-urlencoded")
 	if rec = f.serve(req); rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "pigeon") {
 		t.Errorf("bad channel kind = %d, want 422 naming it", rec.Code)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/publish"
 	"github.com/firebreak-ir/firebreak/internal/store"
 )
 
@@ -77,6 +78,8 @@ func newFixture(t testing.TB, edit ...func(*Options)) *fixture {
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
+	// As serve does: the store refuses status changes the page could not render.
+	st.SetStatusCheck(publish.Check(store.StatusSettings{Name: "Example", URL: "https://status.example.com"}))
 	f := &fixture{t: t, st: st, blobs: store.Blobs{Dir: filepath.Join(dir, "blobs")}, users: map[string]*testUser{}}
 	f.opt = Options{Store: st, Blobs: f.blobs, Passwords: auth.TestParams, Version: "test"}
 	for _, e := range edit {
