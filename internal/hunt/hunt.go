@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/hunt/logfmt"
@@ -99,8 +100,12 @@ type owner struct {
 type Engine struct {
 	opt       Options
 	ips       *match.IPSet
-	lits      *match.Literals
-	owners    [][]owner
+	// index holds the literal scanners, one per escaping (sigma.Escaping):
+	// rules yield longer literals for IIS and NCSA lines than for JSON
+	// ones. Each is compiled when a log of its kind is first read.
+	index     [2]literalIndex
+	litPats   [][]byte // the indicators' literals (owners in litOwners)
+	litOwners []owner
 	strInds   []incident.Indicator
 	rules     []*sigma.Rule
 	slowRules []int // rules with no literal prefilter: evaluated on every line
@@ -125,13 +130,12 @@ func New(opt Options) (*Engine, error) {
 	}
 	e := &Engine{opt: opt, ips: match.NewIPSet(), rules: opt.Rules, hashes: map[string]incident.Indicator{},
 		hashTypes: map[incident.IndicatorType]bool{}}
-	var pats [][]byte
 	addLit := func(p string, o owner) {
 		if p == "" {
 			return
 		}
-		pats = append(pats, []byte(p))
-		e.owners = append(e.owners, []owner{o})
+		e.litPats = append(e.litPats, []byte(p))
+		e.litOwners = append(e.litOwners, o)
 	}
 	for _, ind := range opt.Indicators {
 		switch ind.Type {
@@ -158,29 +162,59 @@ func New(opt Options) (*Engine, error) {
 		}
 	}
 	for ri, r := range opt.Rules {
-		req, ok := r.Literals()
-		if !ok || len(req) == 0 {
+		// A rule with literals for the strictest escaping has them for
+		// every escaping.
+		if req, ok := r.Literals(); !ok || len(req) == 0 {
 			e.slowRules = append(e.slowRules, ri)
-			continue
-		}
-		for _, l := range req {
-			addLit(string(l), owner{indicator: -1, rule: int32(ri)})
 		}
 	}
-	// Merge owners of equal literals, so each is scanned for once.
-	pats, e.owners = dedupe(pats, e.owners)
-	lits, err := match.NewLiterals(pats)
-	if err != nil {
-		return nil, fmt.Errorf("compile literals: %w", err)
-	}
-	e.lits = lits
 	return e, nil
 }
 
+// literalIndex is the literal scanner for one escaping: every string
+// indicator and every rule literal, each scanned for once, and what each
+// literal belongs to.
+type literalIndex struct {
+	once   sync.Once
+	lits   *match.Literals
+	owners [][]owner
+	err    error
+}
+
+// literals returns the literal index for lines of escaping esc, compiling
+// it on first use.
+func (e *Engine) literals(esc sigma.Escaping) (*literalIndex, error) {
+	x := &e.index[esc]
+	x.once.Do(func() {
+		pats := slices.Clone(e.litPats)
+		owners := make([][]owner, len(pats), len(pats)+4*len(e.rules))
+		for i, o := range e.litOwners {
+			owners[i] = []owner{o}
+		}
+		for ri, r := range e.rules {
+			req, ok := r.LiteralsFor(esc)
+			if !ok || len(req) == 0 {
+				continue
+			}
+			for _, l := range req {
+				pats = append(pats, l)
+				owners = append(owners, []owner{{indicator: -1, rule: int32(ri)}})
+			}
+		}
+		// Merge owners of equal literals, so each is scanned for once.
+		pats, x.owners = dedupe(pats, owners)
+		x.lits, x.err = match.NewLiterals(pats)
+		if x.err != nil {
+			x.err = fmt.Errorf("compile literals: %w", x.err)
+		}
+	})
+	return x, x.err
+}
+
 func dedupe(pats [][]byte, owners [][]owner) ([][]byte, [][]owner) {
-	index := map[string]int{}
-	var outP [][]byte
-	var outO [][]owner
+	index := make(map[string]int, len(pats))
+	outP := make([][]byte, 0, len(pats))
+	outO := make([][]owner, 0, len(pats))
 	for i, p := range pats {
 		k := strings.ToLower(string(p))
 		if j, ok := index[k]; ok {
@@ -189,7 +223,7 @@ func dedupe(pats [][]byte, owners [][]owner) ([][]byte, [][]owner) {
 		}
 		index[k] = len(outP)
 		outP = append(outP, p)
-		outO = append(outO, slices.Clone(owners[i]))
+		outO = append(outO, owners[i])
 	}
 	return outP, outO
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/firebreak-ir/firebreak/internal/hunt/logfmt"
+	"github.com/firebreak-ir/firebreak/internal/hunt/sigma"
 	"github.com/firebreak-ir/firebreak/internal/hunt/walk"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
@@ -292,7 +293,12 @@ type scratch struct {
 func (e *Engine) scanChunk(c *chunk, sc *scratch) chunkResult {
 	var res chunkResult
 	buf := c.buf
-	sc.hits = e.lits.Sorted(buf, sc.hits)
+	idx, err := e.literals(escapingOf(c.format))
+	if err != nil {
+		res.problem(c.file, 0, err.Error())
+		return res
+	}
+	sc.hits = idx.lits.Sorted(buf, sc.hits)
 	hits := sc.hits
 	layout := c.layout
 	if c.format == logfmt.IIS && layout == nil {
@@ -380,9 +386,17 @@ func (e *Engine) scanChunk(c *chunk, sc *scratch) chunkResult {
 				ipHit, _ = e.ips.Lookup(v)
 			}
 		}
-		e.evaluate(c.file, lineNo, line, start, lineHits, ipHit, rec, sc, &res)
+		e.evaluate(idx, c.file, lineNo, line, start, lineHits, ipHit, rec, sc, &res)
 	}
 	return res
+}
+
+// escapingOf returns how a log format escapes field values in its lines.
+func escapingOf(f logfmt.Format) sigma.Escaping {
+	if f == logfmt.JSONLines {
+		return sigma.EscapeAny
+	}
+	return sigma.EscapeLine
 }
 
 func (r *chunkResult) problem(file string, line int64, reason string) {
@@ -432,7 +446,7 @@ func (ev event) Field(name string) ([]byte, bool) { return ev.rec.Get(name) }
 func (ev event) Raw() []byte                      { return ev.rec.Line() }
 
 // evaluate turns the hits on one line into findings.
-func (e *Engine) evaluate(file string, lineNo int64, line []byte, lineStart int, hits [][2]int, ipHit string,
+func (e *Engine) evaluate(idx *literalIndex, file string, lineNo int64, line []byte, lineStart int, hits [][2]int, ipHit string,
 	rec *logfmt.Record, sc *scratch, res *chunkResult) {
 	var out []Finding
 	add := func(rule, title, sev, indicator string) {
@@ -454,10 +468,10 @@ func (e *Engine) evaluate(file string, lineNo int64, line []byte, lineStart int,
 	rulesDone := map[int32]bool{}
 	for _, hit := range hits {
 		start := hit[0] - lineStart
-		for _, o := range e.owners[hit[1]] {
+		for _, o := range idx.owners[hit[1]] {
 			if o.indicator >= 0 {
 				ind := e.strInds[o.indicator]
-				if sc.seen[[2]int32{o.indicator, -1}] || !bounded(line, start, start+len(e.lits.Pattern(hit[1])), ind.Type) {
+				if sc.seen[[2]int32{o.indicator, -1}] || !bounded(line, start, start+len(idx.lits.Pattern(hit[1])), ind.Type) {
 					continue
 				}
 				sc.seen[[2]int32{o.indicator, -1}] = true

@@ -119,9 +119,9 @@ type value struct {
 	prefix netip.Prefix
 	op     numOp
 	num    float64
-	ref    string // vkFieldRef: the other field
-	fold   bool   // vkFieldRef: compare case-insensitively
-	lits   litSet // what Literals derives from this value
+	ref    string               // vkFieldRef: the other field
+	fold   bool                 // vkFieldRef: compare case-insensitively
+	lits   [numEscapings]litSet // what Literals derives from this value, per escaping
 }
 
 func (val *value) match(e Event, v []byte, ok bool) bool {
@@ -414,7 +414,11 @@ func (c *compiler) compileValue(n *yaml.Node, m mods, keyword bool) (*value, err
 			return nil, err
 		}
 		c.patterns++
-		return &value{kind: vkRegex, re: re, lits: regexpLits(src, keyword)}, nil
+		val := &value{kind: vkRegex, re: re}
+		for esc := range numEscapings {
+			val.lits[esc] = regexpLits(src, litKeep(keyword, esc))
+		}
+		return val, nil
 	case modCIDR:
 		p, err := parsePrefix(s)
 		if err != nil {
@@ -474,7 +478,10 @@ func (c *compiler) compileValue(n *yaml.Node, m mods, keyword bool) (*value, err
 		}
 		variants = next
 	}
-	val := &value{kind: vkString, lits: litSet{ok: true}}
+	val := &value{kind: vkString}
+	for esc := range numEscapings {
+		val.lits[esc] = litSet{ok: true}
+	}
 	for _, p := range variants {
 		switch {
 		case keyword:
@@ -491,7 +498,9 @@ func (c *compiler) compileValue(n *yaml.Node, m mods, keyword bool) (*value, err
 			return nil, err
 		}
 		val.str = append(val.str, sm)
-		val.lits = val.lits.or(patternLits(p, keyword))
+		for esc := range numEscapings {
+			val.lits[esc] = val.lits[esc].or(patternLits(p, litKeep(keyword, esc)))
+		}
 		c.patterns++
 	}
 	return val, nil

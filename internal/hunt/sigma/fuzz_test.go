@@ -111,11 +111,17 @@ func FuzzCondition(f *testing.F) {
 			}
 			return
 		}
-		r := &Rule{cond: n, dets: dets, lits: condLits(n).normalize()}
-		lits, ok := r.Literals()
-		for _, e := range events {
-			if r.Match(e) && ok && !containsLiteral(e.raw, lits) {
-				t.Fatalf("condition %q: Literals() = %q, none in matching line %q", cond, lits, e.raw)
+		r := &Rule{cond: n, dets: dets}
+		for esc := range numEscapings {
+			r.lits[esc] = condLits(n, esc).normalize()
+		}
+		// The events' raw lines are IIS-style: both escapings apply.
+		for esc := range numEscapings {
+			lits, ok := r.LiteralsFor(esc)
+			for _, e := range events {
+				if r.Match(e) && ok && !containsLiteral(e.raw, lits) {
+					t.Fatalf("condition %q: LiteralsFor(%d) = %q, none in matching line %q", cond, esc, lits, e.raw)
+				}
 			}
 		}
 	})
@@ -158,6 +164,12 @@ func FuzzMatch(f *testing.F) {
 			}
 			if lits, ok := r.Literals(); ok && !containsLiteral(e.raw, lits) {
 				t.Fatalf("rule %q: Literals() = %q, none in the raw line %q of matching event %q", r.Title, lits, e.raw, e.String())
+			}
+			if style%3 == 2 {
+				continue // JSON: only EscapeAny applies
+			}
+			if lits, ok := r.LiteralsFor(EscapeLine); ok && !containsLiteral(e.raw, lits) {
+				t.Fatalf("rule %q: LiteralsFor(EscapeLine) = %q, none in the IIS/NCSA raw line %q of matching event %q", r.Title, lits, e.raw, e.String())
 			}
 		}
 	})

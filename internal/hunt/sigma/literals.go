@@ -41,24 +41,66 @@ func (a litSet) and(b litSet) litSet {
 	return a
 }
 
-// better reports whether a is a more useful prefilter than b: its shortest
-// literal is longer, or, as long, it has fewer literals.
+// better reports whether a is a more useful prefilter than b: its least
+// specific literal is more specific (see specificity), or, as specific, it
+// has fewer literals.
 func (a litSet) better(b litSet) bool {
-	am, bm := a.minLen(), b.minLen()
+	am, bm := a.minSpecificity(), b.minSpecificity()
 	if am != bm {
 		return am > bm
 	}
 	return len(a.lits) < len(b.lits)
 }
 
-func (a litSet) minLen() int {
+func (a litSet) minSpecificity() int {
 	m := -1
 	for _, l := range a.lits {
-		if m < 0 || len(l) < m {
-			m = len(l)
+		if s := specificity(l); m < 0 || s < m {
+			m = s
 		}
 	}
 	return m
+}
+
+// commonInWebLogs are words that fill ordinary web-server logs (SharePoint
+// and IIS paths, file types, protocol and browser strings). A literal made
+// of them would let most lines through the prefilter: "/_layouts/" is a
+// worse choice than "ghostfile" although it is longer.
+var commonInWebLogs = []string{
+	"_layouts", "_vti_bin", "_api", "sites", "pages", "shared", "documents", "forms", "images",
+	".aspx", ".asmx", ".ashx", ".axd", ".svc", ".js", ".css", ".png", ".gif", ".jpg", ".ico", ".htm", ".php",
+	"http", "www.", ".com", "mozilla", "windows", "chrome", "safari", "gecko", "applewebkit",
+	"login", "index", "default", "static", "assets", "/15/", "/16/",
+}
+
+// specificity counts the letters and digits of a literal that are not part
+// of a common word: a rough measure of how rarely an ordinary log line
+// holds it ("/", "." and the like are everywhere in URLs). Literals are
+// lower case, as are the words.
+func specificity(l []byte) int {
+	var covered [64]bool
+	if len(l) > len(covered) {
+		return len(l) // long enough to be rare whatever it holds
+	}
+	for _, w := range commonInWebLogs {
+		for off := 0; ; {
+			i := bytes.Index(l[off:], []byte(w))
+			if i < 0 {
+				break
+			}
+			for j := off + i; j < off+i+len(w); j++ {
+				covered[j] = true
+			}
+			off += i + 1
+		}
+	}
+	n := 0
+	for i, c := range l {
+		if !covered[i] && (c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 0x80) {
+			n++
+		}
+	}
+	return n
 }
 
 // maxMinimize bounds the sets that normalize minimises (the check is
@@ -102,12 +144,33 @@ func (a litSet) normalize() litSet {
 	return litSet{ok: true, lits: lits}
 }
 
+// Escaping says how a log format writes field values into its raw line,
+// which decides the literals a field value can yield: only bytes the format
+// always writes verbatim may be part of one.
+type Escaping uint8
+
+const (
+	// EscapeAny assumes the strictest of the formats the hunt engine reads.
+	// IIS writes a space as '+'; NCSA and JSON logs escape quotes,
+	// backslashes and control characters; JSON encoders may also escape
+	// '/', '<', '>', '&', the single quote and everything non-ASCII.
+	EscapeAny Escaping = iota
+	// EscapeLine is IIS W3C and NCSA (Apache, nginx) logs: every printable
+	// ASCII byte but the space, '"' and '\\' is written as it is.
+	EscapeLine
+	numEscapings
+)
+
+// keep returns the test for bytes usable in a field literal.
+func (e Escaping) keep() func(byte) bool {
+	if e == EscapeLine {
+		return verbatimInLine
+	}
+	return safeInLine
+}
+
 // safeInLine reports whether a field byte is written verbatim into the raw
-// line by every log format the hunt engine reads. The others may be escaped
-// or substituted: IIS writes a space as '+', NCSA logs escape '"', '\' and
-// non-printable bytes, JSON encoders escape '"', '\' and control characters
-// and some also '/', '<', '>', '&', the single quote and everything
-// non-ASCII.
+// line by every log format the hunt engine reads (EscapeAny).
 func safeInLine(c byte) bool {
 	if c <= ' ' || c >= 0x7f {
 		return false
@@ -117,6 +180,12 @@ func safeInLine(c byte) bool {
 		return false
 	}
 	return true
+}
+
+// verbatimInLine reports whether IIS and NCSA logs write a field byte as it
+// is (EscapeLine).
+func verbatimInLine(c byte) bool {
+	return c > ' ' && c < 0x7f && c != '"' && c != '\\'
 }
 
 // longestRun returns the longest run of b, lowered, whose bytes all pass
@@ -138,14 +207,10 @@ func longestRun(b []byte, keep func(byte) bool) []byte {
 }
 
 // patternLits derives the literal of one compiled pattern: the longest literal
-// stretch it requires. raw says the pattern is matched against the raw line
-// itself (a keyword); a field pattern only yields bytes that every log format
-// writes verbatim.
-func patternLits(p pattern, raw bool) litSet {
-	keep := safeInLine
-	if raw {
-		keep = nil
-	}
+// stretch it requires whose bytes all pass keep. keep is nil for a pattern
+// matched against the raw line itself (a keyword); for a field pattern it
+// passes only the bytes the log format writes verbatim.
+func patternLits(p pattern, keep func(byte) bool) litSet {
 	var best []byte
 	for _, t := range p {
 		if t.wild != 0 {
@@ -163,12 +228,12 @@ func patternLits(p pattern, raw bool) litSet {
 
 // regexpLits derives literals from a regular expression: a set of strings
 // one of which every match contains.
-func regexpLits(src string, raw bool) litSet {
+func regexpLits(src string, keep func(byte) bool) litSet {
 	re, err := syntax.Parse(src, syntax.Perl)
 	if err != nil {
 		return litSet{}
 	}
-	return reWalk(re.Simplify(), raw).normalize()
+	return reWalk(re.Simplify(), keep).normalize()
 }
 
 // rpiece is one character of a fixed stretch of a regular expression: its
@@ -178,23 +243,23 @@ type rpiece struct {
 	ok bool
 }
 
-func reWalk(re *syntax.Regexp, raw bool) litSet {
-	if pieces, ok := reExact(re, raw); ok {
+func reWalk(re *syntax.Regexp, keep func(byte) bool) litSet {
+	if pieces, ok := reExact(re, keep); ok {
 		return piecesLits(pieces)
 	}
 	switch re.Op {
 	case syntax.OpCapture:
-		return reWalk(re.Sub[0], raw)
+		return reWalk(re.Sub[0], keep)
 	case syntax.OpPlus:
-		return reWalk(re.Sub[0], raw)
+		return reWalk(re.Sub[0], keep)
 	case syntax.OpRepeat:
 		if re.Min >= 1 {
-			return reWalk(re.Sub[0], raw)
+			return reWalk(re.Sub[0], keep)
 		}
 	case syntax.OpAlternate:
 		s := litSet{ok: true}
 		for _, sub := range re.Sub {
-			s = s.or(reWalk(sub, raw))
+			s = s.or(reWalk(sub, keep))
 			if !s.ok {
 				return s
 			}
@@ -206,13 +271,13 @@ func reWalk(re *syntax.Regexp, raw bool) litSet {
 		var s litSet
 		var run []rpiece
 		for _, sub := range re.Sub {
-			if pieces, ok := reExact(sub, raw); ok {
+			if pieces, ok := reExact(sub, keep); ok {
 				run = append(run, pieces...)
 				continue
 			}
 			s = s.and(piecesLits(run))
 			run = nil
-			s = s.and(reWalk(sub, raw))
+			s = s.and(reWalk(sub, keep))
 		}
 		return s.and(piecesLits(run))
 	}
@@ -221,13 +286,13 @@ func reWalk(re *syntax.Regexp, raw bool) litSet {
 
 // reExact returns the characters of a part of a regular expression that
 // matches exactly one fixed text (up to ASCII case), or false.
-func reExact(re *syntax.Regexp, raw bool) ([]rpiece, bool) {
+func reExact(re *syntax.Regexp, keep func(byte) bool) ([]rpiece, bool) {
 	switch re.Op {
 	case syntax.OpLiteral:
 		fold := re.Flags&syntax.FoldCase != 0
 		pieces := make([]rpiece, 0, len(re.Rune))
 		for _, r := range re.Rune {
-			pieces = append(pieces, runePiece(r, fold, raw))
+			pieces = append(pieces, runePiece(r, fold, keep))
 		}
 		return pieces, true
 	case syntax.OpCharClass:
@@ -243,17 +308,17 @@ func reExact(re *syntax.Regexp, raw bool) ([]rpiece, bool) {
 		}
 		switch {
 		case len(rs) == 1:
-			return []rpiece{runePiece(rs[0], false, raw)}, true
+			return []rpiece{runePiece(rs[0], false, keep)}, true
 		case len(rs) == 2 && rs[0] < utf8.RuneSelf && rs[1] < utf8.RuneSelf &&
 			isLetter(byte(rs[0])) && lower[byte(rs[0])] == lower[byte(rs[1])]:
-			return []rpiece{runePiece(rs[0], false, raw)}, true
+			return []rpiece{runePiece(rs[0], false, keep)}, true
 		}
 	case syntax.OpCapture:
-		return reExact(re.Sub[0], raw)
+		return reExact(re.Sub[0], keep)
 	case syntax.OpConcat:
 		var pieces []rpiece
 		for _, sub := range re.Sub {
-			p, ok := reExact(sub, raw)
+			p, ok := reExact(sub, keep)
 			if !ok {
 				return nil, false
 			}
@@ -271,9 +336,9 @@ func reExact(re *syntax.Regexp, raw bool) ([]rpiece, bool) {
 // folding (?i) Go's regexp folds Unicode, so only ASCII letters whose whole
 // fold orbit is ASCII (not k or s: Kelvin sign, long s) stay usable with an
 // ASCII case-insensitive prefilter.
-func runePiece(r rune, fold, raw bool) rpiece {
+func runePiece(r rune, fold bool, keep func(byte) bool) rpiece {
 	if r < utf8.RuneSelf {
-		ok := raw || safeInLine(byte(r))
+		ok := keep == nil || keep(byte(r))
 		if fold {
 			for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
 				if f >= utf8.RuneSelf {
@@ -285,7 +350,7 @@ func runePiece(r rune, fold, raw bool) rpiece {
 	}
 	// Non-ASCII: compared exactly, so usable against the raw line unless
 	// folded; never in a field (a log format may escape it).
-	return rpiece{b: utf8.AppendRune(nil, r), ok: raw && !fold}
+	return rpiece{b: utf8.AppendRune(nil, r), ok: keep == nil && !fold}
 }
 
 func piecesLits(pieces []rpiece) litSet {
@@ -304,4 +369,13 @@ func piecesLits(pieces []rpiece) litSet {
 		return litSet{}
 	}
 	return litSet{ok: true, lits: [][]byte{best}}
+}
+
+// litKeep is the byte test for literals of a value: none for a keyword,
+// which is matched against the raw line itself, else the escaping's.
+func litKeep(keyword bool, esc Escaping) func(byte) bool {
+	if keyword {
+		return nil
+	}
+	return esc.keep()
 }

@@ -251,7 +251,9 @@ func escape(style int, v string) string {
 	return b.String()
 }
 
-func (g *gen) event() *testEvent {
+// event returns a random event and the escaping style of its raw line
+// (see escape).
+func (g *gen) event() (*testEvent, int) {
 	e := &testEvent{}
 	style := g.rng.IntN(3)
 	var raw []string
@@ -293,7 +295,7 @@ func (g *gen) event() *testEvent {
 	}
 	g.rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
 	e.raw = []byte(strings.Join(raw, " "))
-	return e
+	return e, style
 }
 
 // TestLiteralsSound checks the prefilter contract on random events: every
@@ -326,16 +328,20 @@ func TestLiteralsSound(t *testing.T) {
 			}
 			r := rules[0]
 			lits, ok := r.Literals()
+			lineLits, lineOK := r.LiteralsFor(EscapeLine)
 			g := &gen{rng: rand.New(rand.NewPCG(uint64(i), 7)), vocab: detVocab(t, s.data)}
 			matched := 0
 			for range n {
-				e := g.event()
+				e, style := g.event()
 				if !r.Match(e) {
 					continue
 				}
 				matched++
 				if ok && !containsLiteral(e.raw, lits) {
 					t.Fatalf("Literals() = %q, none in the raw line %q of matching event %q", lits, e.raw, e.String())
+				}
+				if style != 2 && lineOK && !containsLiteral(e.raw, lineLits) {
+					t.Fatalf("LiteralsFor(EscapeLine) = %q, none in the IIS/NCSA raw line %q of matching event %q", lineLits, e.raw, e.String())
 				}
 			}
 			t.Logf("literals %q (ok=%v): %d of %d events matched", lits, ok, matched, n)
@@ -398,5 +404,52 @@ func TestLiteralsDerivation(t *testing.T) {
 				t.Errorf("Literals() = %q, %v; want %q, %v", got, ok, want, tc.want != nil)
 			}
 		})
+	}
+}
+
+// TestLiteralsForLine checks the literals derived for IIS and NCSA lines,
+// which write '/', '<', '>', '&' and the single quote verbatim.
+func TestLiteralsForLine(t *testing.T) {
+	cases := []struct {
+		det       string
+		any, line []string // nil: not ok
+	}{
+		{"sel:\n    x|contains: '=/bin/sh'\ncondition: sel", []string{"bin"}, []string{"=/bin/sh"}},
+		{"sel:\n    x: 'a b/c d'\ncondition: sel", []string{"a"}, []string{"b/c"}},
+		{"sel:\n    x|contains: '<script>'\ncondition: sel", []string{"script"}, []string{"<script>"}},
+		{"sel:\n    x|contains: 'a\"bcdef'\ncondition: sel", []string{"bcdef"}, []string{"bcdef"}},
+		{"sel:\n    x|contains: 'ab\\\\cdef'\ncondition: sel", []string{"cdef"}, []string{"cdef"}},
+		{"sel:\n    x: 'caf\u00e9s'\ncondition: sel", []string{"caf"}, []string{"caf"}},
+		{"sel:\n    x|re: 'a/bcd'\ncondition: sel", []string{"bcd"}, []string{"a/bcd"}},
+		{"sel:\n    x|re: \"x='a&b'\"\ncondition: sel", []string{"x="}, []string{"x='a&b'"}},
+		{"keywords:\n    - 'a b/c d'\ncondition: keywords", []string{"a b/c d"}, []string{"a b/c d"}},
+		{"sel:\n    x|gt: 5\ncondition: sel", nil, nil},
+		// An AND keeps the more specific side, not the longer one.
+		{"a:\n    x|contains: '/_layouts/'\nb:\n    x|contains: '/ghostfile'\ncondition: a and b", []string{"ghostfile"}, []string{"/ghostfile"}},
+		{"a:\n    x|contains: '/_layouts/SignOut.aspx'\nb:\n    x|endswith: '/ToolPane.aspx'\ncondition: a and b", []string{"toolpane.aspx"}, []string{"/toolpane.aspx"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.det, func(t *testing.T) {
+			r := mustRule(t, tc.det)
+			for _, c := range []struct {
+				esc  Escaping
+				want []string
+			}{{EscapeAny, tc.any}, {EscapeLine, tc.line}} {
+				lits, ok := r.LiteralsFor(c.esc)
+				var got []string
+				for _, l := range lits {
+					got = append(got, string(l))
+				}
+				slices.Sort(got)
+				want := slices.Clone(c.want)
+				slices.Sort(want)
+				if ok != (c.want != nil) || !slices.Equal(got, want) {
+					t.Errorf("LiteralsFor(%d) = %q, %v; want %q, %v", c.esc, got, ok, want, c.want != nil)
+				}
+			}
+		})
+	}
+	if _, ok := mustRule(t, "sel:\n    x: abc\ncondition: sel").LiteralsFor(numEscapings); ok {
+		t.Error("LiteralsFor(an unknown escaping) is ok")
 	}
 }

@@ -97,7 +97,7 @@ type Rule struct {
 
 	cond   *cnode
 	dets   []*detection
-	lits   litSet
+	lits   [numEscapings]litSet
 	fields []string
 }
 
@@ -117,8 +117,10 @@ func (r *Rule) Fields() []string { return slices.Clone(r.fields) }
 //
 // The set is derived from the condition: an OR unites the sets of its
 // operands (and is not ok when one of them is not), an AND keeps the best
-// set of any operand (the one whose shortest literal is longest), and a NOT
-// yields nothing — so a condition that is a top-level "not" is not ok,
+// set of any operand (the one whose least specific literal is most
+// specific: longest once words common in web logs, like "_layouts" or
+// ".aspx", are discounted), and a NOT yields nothing — so a condition that
+// is a top-level "not" is not ok,
 // while "selection and not filter" gives the literals of selection. Within a
 // search identifier, a map is an AND of its fields, a list of maps an OR, a
 // list of values an OR (an AND with the all modifier). A value yields the
@@ -139,11 +141,16 @@ func (r *Rule) Fields() []string { return slices.Clone(r.fields) }
 // percent-decoded, case-changed or synthesised.
 //
 // The caller must not modify the returned slices.
-func (r *Rule) Literals() (required [][]byte, ok bool) {
-	if !r.lits.ok {
+func (r *Rule) Literals() (required [][]byte, ok bool) { return r.LiteralsFor(EscapeAny) }
+
+// LiteralsFor is Literals for lines of one escaping only. EscapeLine (IIS
+// and NCSA logs) keeps '/', '<', '>', '&' and the single quote in field
+// literals, which EscapeAny must cut at: "=/bin/sh" rather than "bin".
+func (r *Rule) LiteralsFor(esc Escaping) (required [][]byte, ok bool) {
+	if esc >= numEscapings || !r.lits[esc].ok {
 		return nil, false
 	}
-	return slices.Clone(r.lits.lits), true
+	return slices.Clone(r.lits[esc].lits), true
 }
 
 // Error is a rule that was rejected, or a file that could not be read: the
@@ -677,7 +684,9 @@ func (c *compiler) detection(r *Rule, key, n *yaml.Node) *Error {
 	if len(kids) > 1 {
 		r.cond = &cnode{op: cOr, kids: kids}
 	}
-	r.lits = condLits(r.cond).normalize()
+	for esc := range numEscapings {
+		r.lits[esc] = condLits(r.cond, esc).normalize()
+	}
 	seen := map[string]bool{}
 	for _, d := range r.dets {
 		for _, g := range d.groups {
@@ -779,52 +788,52 @@ func (c *compiler) group(id, m *yaml.Node) ([]*item, *Error) {
 }
 
 // condLits derives the literal set of a condition (see Rule.Literals).
-func condLits(n *cnode) litSet {
+func condLits(n *cnode, esc Escaping) litSet {
 	switch n.op {
 	case cIdent:
-		return detLits(n.det)
+		return detLits(n.det, esc)
 	case cOr:
 		s := litSet{ok: true}
 		for _, k := range n.kids {
-			s = s.or(condLits(k)).normalize()
+			s = s.or(condLits(k, esc)).normalize()
 		}
 		return s
 	case cAnd:
 		var s litSet
 		for _, k := range n.kids {
-			s = s.and(condLits(k))
+			s = s.and(condLits(k, esc))
 		}
 		return s
 	}
 	return litSet{}
 }
 
-func detLits(d *detection) litSet {
+func detLits(d *detection, esc Escaping) litSet {
 	s := litSet{ok: true}
 	for _, g := range d.groups {
 		var gs litSet
 		for _, it := range g {
-			gs = gs.and(itemLits(it))
+			gs = gs.and(itemLits(it, esc))
 		}
 		s = s.or(gs).normalize()
 	}
 	return s
 }
 
-func itemLits(it *item) litSet {
+func itemLits(it *item, esc Escaping) litSet {
 	if it.exists != 0 || it.neq {
 		return litSet{}
 	}
 	if it.all {
 		var s litSet
 		for _, v := range it.vals {
-			s = s.and(v.lits.normalize())
+			s = s.and(v.lits[esc].normalize())
 		}
 		return s
 	}
 	s := litSet{ok: true}
 	for _, v := range it.vals {
-		s = s.or(v.lits)
+		s = s.or(v.lits[esc])
 	}
 	return s.normalize()
 }
