@@ -108,13 +108,14 @@ func huntCmd(ctx context.Context, args []string, env Env) error {
 		}
 		opt.Format = f
 	}
+	var indSets [][]incident.Indicator
 	if !*noBuiltin {
 		r, err := hunt.BuiltinRules()
 		if err != nil {
 			return err
 		}
 		opt.Rules = append(opt.Rules, r...)
-		opt.Indicators = append(opt.Indicators, hunt.BuiltinIndicators()...)
+		indSets = append(indSets, hunt.BuiltinIndicators())
 	}
 	yaraSources := map[string][]byte{}
 	if !*noBuiltin && len(trees) > 0 && yara.Available {
@@ -169,7 +170,7 @@ func huntCmd(ctx context.Context, args []string, env Env) error {
 		if err != nil {
 			return err
 		}
-		opt.Indicators = append(opt.Indicators, inds...)
+		indSets = append(indSets, inds)
 	}
 	if *from != "" {
 		inds, err := fetchIndicators(ctx, *from, *ref, *token)
@@ -177,8 +178,9 @@ func huntCmd(ctx context.Context, args []string, env Env) error {
 			return err
 		}
 		fmt.Fprintf(env.Stderr, "firebreak: %d indicator(s) from %s\n", len(inds), *ref)
-		opt.Indicators = append(opt.Indicators, inds...)
+		indSets = append(indSets, inds)
 	}
+	opt.Indicators = indSets
 	eng, err := hunt.New(opt)
 	if err != nil {
 		return err

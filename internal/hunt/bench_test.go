@@ -26,7 +26,7 @@ func BenchmarkScanChunk(b *testing.B) {
 		}
 		inds = append(inds, incident.Indicator{Type: incident.IndDomain, Value: string(label) + tlds[r.IntN(len(tlds))]})
 	}
-	e := testEngine(b, Options{Indicators: inds})
+	e := testEngine(b, Options{Indicators: [][]incident.Indicator{inds}})
 	var buf []byte
 	paths := []string{"/_layouts/15/start.aspx", "/sites/hr/Pages/Home.aspx", "/_layouts/15/images/spcommon.png", "/_vti_bin/client.svc/ProcessQuery",
 		"/sites/sales/Shared%20Documents/Forms/AllItems.aspx", "/_layouts/15/blank.js"}

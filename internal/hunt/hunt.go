@@ -29,7 +29,10 @@ import (
 type Options struct {
 	// Indicators to look for: addresses and prefixes against client
 	// addresses, strings anywhere in a log line, hashes and names in files.
-	Indicators []incident.Indicator
+	// They come in lists as loaded (a file, a server, the built-in set),
+	// which are read where they are: lists of a million entries are not
+	// worth copying into one.
+	Indicators [][]incident.Indicator
 	// Rules are Sigma rules for the webserver category.
 	Rules []*sigma.Rule
 	// Format forces a log format; Unknown detects it per file.
@@ -137,7 +140,7 @@ func New(opt Options) (*Engine, error) {
 		e.litPats = append(e.litPats, []byte(p))
 		e.litOwners = append(e.litOwners, o)
 	}
-	for _, ind := range opt.Indicators {
+	for _, ind := range all(opt.Indicators) {
 		switch ind.Type {
 		case incident.IndIPv4, incident.IndIPv6, incident.IndCIDR:
 			if err := e.ips.Add(ind.Value, ind.Value); err != nil {
@@ -169,6 +172,21 @@ func New(opt Options) (*Engine, error) {
 		}
 	}
 	return e, nil
+}
+
+// all ranges over the indicators of every list.
+func all(lists [][]incident.Indicator) func(func(int, incident.Indicator) bool) {
+	return func(yield func(int, incident.Indicator) bool) {
+		n := 0
+		for _, l := range lists {
+			for _, ind := range l {
+				if !yield(n, ind) {
+					return
+				}
+				n++
+			}
+		}
+	}
 }
 
 // literalIndex is the literal scanner for one escaping: every string

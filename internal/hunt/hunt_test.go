@@ -40,7 +40,7 @@ func testEngine(t testing.TB, opt Options) *Engine {
 		t.Fatal(err)
 	}
 	opt.Rules = append(opt.Rules, rules...)
-	opt.Indicators = append(append(opt.Indicators, res.Indicators...), BuiltinIndicators()...)
+	opt.Indicators = append(opt.Indicators, res.Indicators, BuiltinIndicators())
 	e, err := New(opt)
 	if err != nil {
 		t.Fatalf("New() = %v", err)
@@ -127,7 +127,7 @@ func naive(t *testing.T, e *Engine, path string) []key {
 	defer rc.Close()
 	rd := logfmt.NewReader(rc, logfmt.Unknown, logfmt.Options{})
 	ips := match.NewIPSet()
-	for _, ind := range e.opt.Indicators {
+	for _, ind := range all(e.opt.Indicators) {
 		if ind.Type == incident.IndIPv4 || ind.Type == incident.IndIPv6 || ind.Type == incident.IndCIDR {
 			ips.Add(ind.Value, ind.Value)
 		}
@@ -229,7 +229,7 @@ func TestFilesTree(t *testing.T) {
 	write("share/How to decrypt my data.log", "pay")
 	write("share/report.docx.x2anylock", "xx")
 	write("tools/abc.bin", "known bad content")
-	e := testEngine(t, Options{Workers: 2, Indicators: []incident.Indicator{{Type: incident.IndSHA256, Value: sha256hex("known bad content")}}})
+	e := testEngine(t, Options{Workers: 2, Indicators: [][]incident.Indicator{{{Type: incident.IndSHA256, Value: sha256hex("known bad content")}}}})
 	var got []string
 	st, err := e.Files(context.Background(), []string{dir}, nil, func(f Finding) {
 		rel, _ := filepath.Rel(dir, f.File)
