@@ -24,7 +24,16 @@ type Literals struct {
 	// anchored holds short patterns found by jumping between occurrences
 	// of their first byte: those under 4 bytes, and those under 8 when few
 	// distinct first bytes make that cheaper than sampling ("=cmd", "=id").
-	anchored map[byte][]int
+	anchored map[byte]*anchorGroup
+}
+
+// anchorGroup is the anchored patterns that start with one byte.
+type anchorGroup struct {
+	pats []int
+	// second[c] says some pattern has c (lower case) as its second byte;
+	// short says one has no second byte.
+	second [256]bool
+	short  bool
 }
 
 // sampler is the sampled scan for patterns that share one gram length.
@@ -100,6 +109,7 @@ func NewLiterals(patterns [][]byte) (*Literals, error) {
 		}
 		short4 = nil
 	}
+	mid4 = l.absorb(mid4)
 	for _, c := range []struct {
 		idx  []int
 		gram int
@@ -164,6 +174,28 @@ func (l *Literals) splitLong(mid4, long8 []int) (mid, long []int) {
 		}
 	}
 	return mid, long
+}
+
+// absorb moves the shortest patterns of a class into the anchored groups
+// while their first byte is one the scan already jumps between: there they
+// cost a comparison at each occurrence of that byte, while in the class
+// the shortest pattern sets the stride of the scan for all of them
+// ("=cmd.exe" beside 10k domain names of 9 bytes or more).
+func (l *Literals) absorb(idx []int) []int {
+	if len(l.anchored) == 0 {
+		return idx
+	}
+	idx = slices.Clone(idx)
+	slices.SortStableFunc(idx, func(a, b int) int { return len(l.pats[a]) - len(l.pats[b]) })
+	for len(idx) > 0 {
+		i := idx[0]
+		if _, ok := l.anchored[l.pats[i][0]]; !ok {
+			break
+		}
+		l.anchor(i)
+		idx = idx[1:]
+	}
+	return idx
 }
 
 func newSampler(pats [][]byte, idx []int, gram int) *sampler {
@@ -238,10 +270,20 @@ func (s *sampler) key(b []byte) uint64 {
 
 func (l *Literals) anchor(i int) {
 	if l.anchored == nil {
-		l.anchored = map[byte][]int{}
+		l.anchored = map[byte]*anchorGroup{}
 	}
-	b := l.pats[i][0]
-	l.anchored[b] = append(l.anchored[b], i)
+	p := l.pats[i]
+	g := l.anchored[p[0]]
+	if g == nil {
+		g = &anchorGroup{}
+		l.anchored[p[0]] = g
+	}
+	g.pats = append(g.pats, i)
+	if len(p) == 1 {
+		g.short = true
+	} else {
+		g.second[p[1]] = true
+	}
 }
 
 // Len returns the number of patterns.
@@ -298,7 +340,7 @@ func (l *Literals) Scan(buf []byte, fn func(pat, start int) bool) {
 // scanAnchored visits every occurrence of byte lo (in either case) and
 // checks the patterns that start with it, remembering where each case
 // occurs next so that no byte is searched twice.
-func scanAnchored(pats [][]byte, buf []byte, lo byte, group []int, fn func(pat, start int) bool) bool {
+func scanAnchored(pats [][]byte, buf []byte, lo byte, g *anchorGroup, fn func(pat, start int) bool) bool {
 	up := lo
 	if lo >= 'a' && lo <= 'z' {
 		up = lo - 'a' + 'A'
@@ -318,9 +360,11 @@ func scanAnchored(pats [][]byte, buf []byte, lo byte, group []int, fn func(pat, 
 		if start >= len(buf) {
 			return true
 		}
-		for _, pi := range group {
-			if equalFoldAt(buf, start, pats[pi]) && !fn(pi, start) {
-				return false
+		if g.short || start+1 < len(buf) && g.second[lower(buf[start+1])] {
+			for _, pi := range g.pats {
+				if equalFoldAt(buf, start, pats[pi]) && !fn(pi, start) {
+					return false
+				}
 			}
 		}
 		if start == nLo {
