@@ -19,6 +19,8 @@ import (
 // as malformed and skipped.
 const maxLine = 1 << 20
 
+const errLongLine = "line longer than 1 MiB skipped"
+
 // chunk is a piece of one log file that ends at a line end.
 type chunk struct {
 	file   string
@@ -154,19 +156,71 @@ func putBuf(b []byte) {
 	}
 }
 
+// fileChunker cuts one file into chunks and hands them out, keeping what a
+// chunk needs from the chunks before it: its first line's number and the
+// IIS layout in force.
+type fileChunker struct {
+	path     string
+	format   logfmt.Format
+	layout   *logfmt.IISLayout
+	line     int64
+	detected bool
+	jobs     chan<- *chunk
+	ordered  chan<- *chunk
+}
+
+// detect settles the file's format from its first bytes.
+func (fc *fileChunker) detect(buf []byte) error {
+	if fc.detected {
+		return nil
+	}
+	fc.detected = true
+	if fc.format == logfmt.Unknown {
+		fc.format = logfmt.Detect(buf[:min(len(buf), 64<<10)])
+		if fc.format == logfmt.Unknown {
+			return errors.New("not a log format Firebreak reads (IIS W3C, NCSA common/combined, JSON lines); use --format-in")
+		}
+	}
+	return nil
+}
+
+// send hands out buf, which ends at a line end or at the end of the file.
+func (fc *fileChunker) send(ctx context.Context, buf []byte) error {
+	c := &chunk{file: fc.path, buf: buf, line0: fc.line, format: fc.format, layout: fc.layout, done: make(chan chunkResult, 1)}
+	fc.line += int64(bytes.Count(buf, []byte{'\n'}))
+	if fc.format == logfmt.IIS {
+		fc.layout = lastLayout(buf, fc.layout)
+	}
+	select {
+	case fc.ordered <- c:
+	case <-ctx.Done():
+		putBuf(buf)
+		return ctx.Err()
+	}
+	fc.jobs <- c
+	return nil
+}
+
+// skipped reports a line longer than maxLine, skipped.
+func (fc *fileChunker) skipped() {
+	done := make(chan chunkResult, 1)
+	done <- chunkResult{malformed: 1, problems: []Problem{{File: fc.path, Line: fc.line, Reason: errLongLine}}}
+	fc.ordered <- &chunk{file: fc.path, done: done}
+	fc.line++
+}
+
 // readFile cuts one file into chunks at line ends and hands them out.
+// (Mapping plain files into memory instead of reading them was tried: no
+// faster here, and a file truncated under the map faults.)
 func (e *Engine) readFile(ctx context.Context, path string, jobs, ordered chan<- *chunk, progress Progress) error {
+	fc := &fileChunker{path: path, format: e.opt.Format, line: 1, jobs: jobs, ordered: ordered}
 	rc, err := logfmt.Open(path)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
 	var consumed int64 // bytes of the file (not of its gunzipped content) reported
-	format := e.opt.Format
-	var layout *logfmt.IISLayout
 	var carry []byte
-	line := int64(1)
-	first := true
 	size := e.opt.ChunkSize
 	for {
 		buf := getBuf(size)
@@ -188,67 +242,54 @@ func (e *Engine) readFile(ctx context.Context, path string, jobs, ordered chan<-
 			putBuf(buf)
 			return nil
 		}
-		if first {
-			first = false
-			if format == logfmt.Unknown {
-				format = logfmt.Detect(buf[:min(len(buf), 64<<10)])
-				if format == logfmt.Unknown {
-					putBuf(buf)
-					return errors.New("not a log format Firebreak reads (IIS W3C, NCSA common/combined, JSON lines); use --format-in")
-				}
-			}
+		if err := fc.detect(buf); err != nil {
+			putBuf(buf)
+			return err
 		}
 		cut := len(buf)
 		carry = carry[:0]
 		if !eof {
 			i := bytes.LastIndexByte(buf, '\n')
 			if i < 0 {
+				putBuf(buf)
 				if len(buf) >= maxLine {
 					// One enormous line: skip to its end, report it.
-					ordered <- &chunk{file: path, done: resultOf(Problem{File: path, Line: line, Reason: "line longer than 1 MiB skipped"})}
-					if err := skipLine(rc); err != nil {
-						putBuf(buf)
+					fc.skipped()
+					rest, err := skipLine(rc)
+					carry = append(carry[:0], rest...)
+					if err != nil && len(carry) == 0 {
 						return nil
 					}
-					line++
-					putBuf(buf)
 					continue
 				}
 				size *= 2 // a line longer than the chunk: read more
 				carry = append(carry[:0], buf...)
-				putBuf(buf)
 				continue
 			}
 			cut = i + 1
 			carry = append(carry, buf[cut:]...)
 			size = e.opt.ChunkSize
 		}
-		c := &chunk{file: path, buf: buf[:cut], line0: line, format: format, layout: layout, done: make(chan chunkResult, 1)}
-		line += int64(bytes.Count(c.buf, []byte{'\n'}))
-		if format == logfmt.IIS {
-			layout = lastLayout(c.buf, layout)
+		if err := fc.send(ctx, buf[:cut]); err != nil {
+			return err
 		}
-		select {
-		case ordered <- c:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		jobs <- c
 		if eof {
 			return nil
 		}
 	}
 }
 
-func skipLine(r io.Reader) error {
+// skipLine reads past the end of the current line and returns what it
+// read after it.
+func skipLine(r io.Reader) ([]byte, error) {
 	b := make([]byte, 64<<10)
 	for {
 		n, err := r.Read(b)
-		if bytes.IndexByte(b[:n], '\n') >= 0 {
-			return nil // (the rest of that read is lost with the line; rare)
+		if i := bytes.IndexByte(b[:n], '\n'); i >= 0 {
+			return b[i+1 : n], nil
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
 }
@@ -335,6 +376,11 @@ func (e *Engine) scanChunk(c *chunk, sc *scratch) chunkResult {
 		}
 		lineHits := hits[h0:h]
 		if len(line) == 0 {
+			continue
+		}
+		if len(line) > maxLine {
+			res.malformed++
+			res.problem(c.file, lineNo, errLongLine)
 			continue
 		}
 		if c.format == logfmt.IIS && line[0] == '#' {
