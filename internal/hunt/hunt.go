@@ -101,8 +101,8 @@ type owner struct {
 
 // Engine is a compiled hunt: indicators and rules ready to match.
 type Engine struct {
-	opt       Options
-	ips       *match.IPSet
+	opt Options
+	ips *match.IPSet
 	// index holds the literal scanners, one per escaping (sigma.Escaping):
 	// rules yield longer literals for IIS and NCSA lines than for JSON
 	// ones. Each is compiled when a log of its kind is first read.

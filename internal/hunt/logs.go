@@ -339,8 +339,6 @@ func (e *Engine) scanChunk(c *chunk, sc *scratch) chunkResult {
 		res.problem(c.file, 0, err.Error())
 		return res
 	}
-	sc.hits = idx.lits.Sorted(buf, sc.hits)
-	hits := sc.hits
 	layout := c.layout
 	if c.format == logfmt.IIS && layout == nil {
 		// No #Fields yet: guess IIS 8.5 or 7 from the first line, as the reader does.
@@ -357,8 +355,18 @@ func (e *Engine) scanChunk(c *chunk, sc *scratch) chunkResult {
 		cip, nf = layout.Index("c-ip"), len(layout.Fields())
 	}
 	lineNo := c.line0
-	h := 0
+	hits, h, blockEnd := sc.hits[:0], 0, 0
 	for pos := 0; pos < len(buf); lineNo++ {
+		if pos >= blockEnd {
+			// The literal scan runs a block ahead of the lines, so that
+			// the lines are read again while the block is in cache.
+			blockEnd = blockAfter(buf, pos)
+			hits, h = idx.lits.Sorted(buf[pos:blockEnd], hits[:0]), 0
+			for i := range hits {
+				hits[i][0] += pos
+			}
+			sc.hits = hits
+		}
 		end := bytes.IndexByte(buf[pos:], '\n')
 		if end < 0 {
 			end = len(buf)
@@ -443,6 +451,26 @@ func escapingOf(f logfmt.Format) sigma.Escaping {
 		return sigma.EscapeAny
 	}
 	return sigma.EscapeLine
+}
+
+// scanBlock is how much of a chunk the literal scan covers at once: small
+// enough that the lines, read next, are still in the core's cache.
+var scanBlock = 128 << 10
+
+// blockAfter returns the end of the block that starts at pos: at a line end
+// about scanBlock bytes on, or the end of buf.
+func blockAfter(buf []byte, pos int) int {
+	end := pos + scanBlock
+	if end >= len(buf) {
+		return len(buf)
+	}
+	if i := bytes.LastIndexByte(buf[pos:end], '\n'); i >= 0 {
+		return pos + i + 1
+	}
+	if i := bytes.IndexByte(buf[end:], '\n'); i >= 0 {
+		return end + i + 1
+	}
+	return len(buf)
 }
 
 func (r *chunkResult) problem(file string, line int64, reason string) {

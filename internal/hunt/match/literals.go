@@ -43,7 +43,7 @@ type sampler struct {
 	// filter is a blocked Bloom filter: each gram sets two bits of one
 	// 64-bit word, so a probe reads one word and text that shares no gram
 	// with a pattern passes about 4 times less often than with one bit.
-	filter []uint64
+	filter *[1 << wordBits]uint64
 	// table maps a gram to its refs[lo:hi]: open addressing, built once.
 	table []gramSlot
 	mask  uint64
@@ -79,17 +79,15 @@ func NewLiterals(patterns [][]byte) (*Literals, error) {
 	// Length classes: the stride of a class is set by its shortest pattern,
 	// so short patterns must not slow down the scan for long ones. Long
 	// patterns use 8-byte grams, which common text rarely shares — but only
-	// where their 4-byte grams are common (splitLong): every class is one
+	// where their 4-byte grams are common (windows): every class is one
 	// more pass over the buffer.
-	var short4, mid4, long8 []int
+	var short4, mid4 []int
 	for i, p := range patterns {
 		if len(p) == 0 {
 			return nil, fmt.Errorf("pattern %d is empty", i)
 		}
 		l.pats = append(l.pats, foldCopy(p))
 		switch {
-		case len(p) >= 16:
-			long8 = append(long8, i)
 		case len(p) >= 8:
 			mid4 = append(mid4, i)
 		case len(p) >= 4:
@@ -98,7 +96,6 @@ func NewLiterals(patterns [][]byte) (*Literals, error) {
 			l.anchor(i)
 		}
 	}
-	mid4, long8 = l.splitLong(mid4, long8)
 	firsts := map[byte]bool{}
 	for _, i := range short4 {
 		firsts[l.pats[i][0]] = true
@@ -109,12 +106,13 @@ func NewLiterals(patterns [][]byte) (*Literals, error) {
 		}
 		short4 = nil
 	}
-	mid4 = l.absorb(mid4)
+	mid4, starts, long8 := l.windows(l.absorb(mid4))
 	for _, c := range []struct {
-		idx  []int
-		gram int
-	}{{long8, 8}, {mid4, 4}, {short4, 4}} {
-		if s := newSampler(l.pats, c.idx, c.gram); s != nil {
+		idx    []int
+		starts []int
+		gram   int
+	}{{long8, nil, 8}, {mid4, starts, 4}, {short4, nil, 4}} {
+		if s := newSampler(l.pats, c.idx, c.starts, c.gram); s != nil {
 			l.samplers = append(l.samplers, s)
 		}
 	}
@@ -122,58 +120,79 @@ func NewLiterals(patterns [][]byte) (*Literals, error) {
 }
 
 // sharedGram is how many patterns may share a 4-byte gram before the long
-// ones among them are moved to 8-byte grams.
-const sharedGram = 4
+// ones among them are moved to 8-byte grams: each occurrence of the gram
+// in the text verifies them all, but the 8-byte class costs a pass of its
+// own, worth it only for grams shared widely ("http" in a list of URLs).
+const sharedGram = 16
 
-// splitLong decides which patterns of 16 bytes or more keep 8-byte grams.
-// A separate class costs a second pass over every buffer, which on lists
-// of random domains and file names costs more than it saves; but where
-// many patterns share a 4-byte gram (URLs all starting "http", paths
-// under "/_layouts/"), that gram would verify them all at every
-// occurrence, and 8-byte grams avoid it. So a long pattern joins the
-// 4-byte class unless one of the grams it would be indexed by is shared.
-func (l *Literals) splitLong(mid4, long8 []int) (mid, long []int) {
-	all := append(slices.Clone(mid4), long8...)
-	if len(all) == 0 {
-		return mid4, long8
-	}
-	minLen := len(l.pats[all[0]])
-	for _, i := range all {
-		minLen = min(minLen, len(l.pats[i]))
-	}
-	stride := minLen - 4 + 1
-	grams := func(i int) []uint64 {
-		var gs []uint64
-		for off := 0; off < stride; off++ {
-			g := uint64(binary.LittleEndian.Uint32(l.pats[i][off:]) | fold4)
-			if !slices.Contains(gs, g) {
-				gs = append(gs, g)
-			}
+// windows chooses the grams each pattern of the 4-byte class is indexed
+// by. With stride s, any s consecutive grams of a pattern will do (one of
+// them lands on a sampled position), so a pattern longer than the shortest
+// gets the window whose grams the fewest other patterns share: ten
+// thousand URLs all start "http", but differ further on. A pattern of 16
+// bytes or more whose best window still has a shared gram moves to the
+// 8-byte class (long), whose grams are rarely shared; that class is one
+// more pass over every buffer, so only such patterns go there.
+//
+// Moving the shortest patterns out can lengthen the stride, which changes
+// the windows: the choice is made again until the class is settled.
+func (l *Literals) windows(idx []int) (mid, starts, long []int) {
+	for {
+		mid, starts, moved, stride := l.windowsOnce(idx)
+		long = append(long, moved...)
+		if len(moved) == 0 || len(mid) == 0 || minLen(l.pats, mid)-4+1 == stride {
+			return mid, starts, long
 		}
-		return gs
+		idx = mid
 	}
+}
+
+func minLen(pats [][]byte, idx []int) int {
+	m := len(pats[idx[0]])
+	for _, i := range idx {
+		m = min(m, len(pats[i]))
+	}
+	return m
+}
+
+func (l *Literals) windowsOnce(idx []int) (mid, starts, long []int, stride int) {
+	if len(idx) == 0 {
+		return nil, nil, nil, 0
+	}
+	stride = minLen(l.pats, idx) - 4 + 1
+	gram := func(i, off int) uint64 { return uint64(binary.LittleEndian.Uint32(l.pats[i][off:]) | fold4) }
+	// How many patterns hold each gram anywhere they could be indexed.
 	count := map[uint64]int{}
-	for _, i := range all {
-		for _, g := range grams(i) {
-			count[g]++
-		}
-	}
-	mid = mid4
-	for _, i := range long8 {
-		shared := false
-		for _, g := range grams(i) {
-			if count[g] > sharedGram {
-				shared = true
-				break
+	var seen []uint64
+	for _, i := range idx {
+		seen = seen[:0]
+		for off := 0; off+4 <= len(l.pats[i]); off++ {
+			if g := gram(i, off); !slices.Contains(seen, g) {
+				seen = append(seen, g)
+				count[g]++
 			}
 		}
-		if shared {
-			long = append(long, i)
-		} else {
-			mid = append(mid, i)
-		}
 	}
-	return mid, long
+	for _, i := range idx {
+		best, bestMax, bestSum := 0, -1, 0
+		for k := 0; k+stride+3 <= len(l.pats[i]); k++ {
+			hi, sum := 0, 0
+			for off := k; off < k+stride; off++ {
+				c := count[gram(i, off)]
+				hi, sum = max(hi, c), sum+c
+			}
+			if bestMax < 0 || hi < bestMax || hi == bestMax && sum < bestSum {
+				best, bestMax, bestSum = k, hi, sum
+			}
+		}
+		if bestMax > sharedGram && len(l.pats[i]) >= 16 {
+			long = append(long, i)
+			continue
+		}
+		mid = append(mid, i)
+		starts = append(starts, best)
+	}
+	return mid, starts, long, stride
 }
 
 // absorb moves the shortest patterns of a class into the anchored groups
@@ -198,22 +217,24 @@ func (l *Literals) absorb(idx []int) []int {
 	return idx
 }
 
-func newSampler(pats [][]byte, idx []int, gram int) *sampler {
+// newSampler indexes patterns idx by their grams at offsets starts[j] to
+// starts[j]+stride-1 (from 0 when starts is nil).
+func newSampler(pats [][]byte, idx, starts []int, gram int) *sampler {
 	if len(idx) == 0 {
 		return nil
 	}
-	minLen := len(pats[idx[0]])
-	for _, i := range idx {
-		minLen = min(minLen, len(pats[i]))
-	}
-	s := &sampler{gram: gram, stride: minLen - gram + 1, filter: make([]uint64, 1<<wordBits)}
+	s := &sampler{gram: gram, stride: minLen(pats, idx) - gram + 1, filter: new([1 << wordBits]uint64)}
 	grams := map[uint64][]gramRef{}
 	var order []uint64
-	for _, i := range idx {
+	for j, i := range idx {
 		p := pats[i]
-		// Index the grams at offsets 0..stride-1: exactly one of them lands
-		// on a sampled position, whatever the pattern's length.
-		for off := 0; off < s.stride; off++ {
+		// Index the grams at stride consecutive offsets: exactly one of
+		// them lands on a sampled position, whatever the pattern's length.
+		k := 0
+		if starts != nil {
+			k = starts[j]
+		}
+		for off := k; off < k+s.stride; off++ {
 			g := s.key(p[off:])
 			if _, ok := grams[g]; !ok {
 				order = append(order, g)
@@ -375,61 +396,57 @@ func scanAnchored(pats [][]byte, buf []byte, lo byte, g *anchorGroup, fn func(pa
 	}
 }
 
+// candidates is how many filter hits the sampled scan collects before it
+// verifies them: the probing loop then makes no calls, and the compiler
+// keeps its state in registers.
+const candidates = 256
+
 func (s *sampler) scan(pats [][]byte, buf []byte, fn func(pat, start int) bool) bool {
-	last := len(buf) - s.gram
-	filter := s.filter
-	if s.gram == 8 {
-		i := 0
-		// Two positions per round: their probes are independent, so the
-		// CPU overlaps them.
-		for ; i+s.stride <= last; i += 2 * s.stride {
-			j := i + s.stride
-			g1 := binary.LittleEndian.Uint64(buf[i:]) | fold8
-			g2 := binary.LittleEndian.Uint64(buf[j:]) | fold8
-			w1, b1 := filterProbe(g1)
-			w2, b2 := filterProbe(g2)
-			hit1 := filter[w1]&b1 == b1
-			hit2 := filter[w2]&b2 == b2
-			if hit1 && !s.verify(pats, buf, i, g1, fn) {
+	var cand [candidates]int32
+	for i := 0; i+s.gram <= len(buf); {
+		var n int
+		if s.gram == 8 {
+			i, n = s.probe8(buf, i, &cand)
+		} else {
+			i, n = s.probe4(buf, i, &cand)
+		}
+		for _, c := range cand[:n] {
+			if !s.verify(pats, buf, int(c), s.key(buf[c:]), fn) {
 				return false
 			}
-			if hit2 && !s.verify(pats, buf, j, g2, fn) {
-				return false
-			}
-		}
-		for ; i <= last; i += s.stride {
-			g := binary.LittleEndian.Uint64(buf[i:]) | fold8
-			w, b := filterProbe(g)
-			if filter[w]&b == b && !s.verify(pats, buf, i, g, fn) {
-				return false
-			}
-		}
-		return true
-	}
-	i := 0
-	for ; i+s.stride <= last; i += 2 * s.stride {
-		j := i + s.stride
-		g1 := uint64(binary.LittleEndian.Uint32(buf[i:]) | fold4)
-		g2 := uint64(binary.LittleEndian.Uint32(buf[j:]) | fold4)
-		w1, b1 := filterProbe(g1)
-		w2, b2 := filterProbe(g2)
-		hit1 := filter[w1]&b1 == b1
-		hit2 := filter[w2]&b2 == b2
-		if hit1 && !s.verify(pats, buf, i, g1, fn) {
-			return false
-		}
-		if hit2 && !s.verify(pats, buf, j, g2, fn) {
-			return false
-		}
-	}
-	for ; i <= last; i += s.stride {
-		g := uint64(binary.LittleEndian.Uint32(buf[i:]) | fold4)
-		w, b := filterProbe(g)
-		if filter[w]&b == b && !s.verify(pats, buf, i, g, fn) {
-			return false
 		}
 	}
 	return true
+}
+
+// probe4 samples 4-byte grams from position i on, and returns where it
+// stopped and how many positions whose gram passed the filter it put in
+// cand. It stops at the end of buf or when cand is full.
+func (s *sampler) probe4(buf []byte, i int, cand *[candidates]int32) (next, n int) {
+	filter, stride, last := s.filter, s.stride, len(buf)-4
+	for ; i <= last && n < candidates; i += stride {
+		g := uint64(binary.LittleEndian.Uint32(buf[i:]) | fold4)
+		w, b := filterProbe(g)
+		if filter[w]&b == b {
+			cand[uint8(n)] = int32(i)
+			n++
+		}
+	}
+	return i, n
+}
+
+// probe8 is probe4 for 8-byte grams.
+func (s *sampler) probe8(buf []byte, i int, cand *[candidates]int32) (next, n int) {
+	filter, stride, last := s.filter, s.stride, len(buf)-8
+	for ; i <= last && n < candidates; i += stride {
+		g := binary.LittleEndian.Uint64(buf[i:]) | fold8
+		w, b := filterProbe(g)
+		if filter[w]&b == b {
+			cand[uint8(n)] = int32(i)
+			n++
+		}
+	}
+	return i, n
 }
 
 func (s *sampler) verify(pats [][]byte, buf []byte, i int, g uint64, fn func(pat, start int) bool) bool {

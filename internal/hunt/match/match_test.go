@@ -107,11 +107,17 @@ func naive(pats [][]byte, buf []byte) [][2]int {
 func TestLiteralsMatchNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	alphabet := "abcABC./-_:0 \n"
-	for round := 0; round < 300; round++ {
+	prefixes := []string{"", "", "http://", "/_layouts/15/", "=cmd"}
+	for round := 0; round < 600; round++ {
 		var pats [][]byte
+		long := round%2 == 1 // long patterns, many sharing a prefix: the windows and the 8-byte class
 		for i := r.IntN(20) + 1; i > 0; i-- {
 			n := r.IntN(9) + 1
 			var p []byte
+			if long {
+				n = r.IntN(20) + 1
+				p = append(p, prefixes[r.IntN(len(prefixes))]...)
+			}
 			for j := 0; j < n; j++ {
 				p = append(p, alphabet[r.IntN(len(alphabet))])
 			}
