@@ -455,7 +455,7 @@ func escapingOf(f logfmt.Format) sigma.Escaping {
 
 // scanBlock is how much of a chunk the literal scan covers at once: small
 // enough that the lines, read next, are still in the core's cache.
-var scanBlock = 128 << 10
+const scanBlock = 128 << 10
 
 // blockAfter returns the end of the block that starts at pos: at a line end
 // about scanBlock bytes on, or the end of buf.
