@@ -200,8 +200,8 @@ type literalIndex struct {
 }
 
 // literals returns the literal index for lines of escaping esc, compiling
-// it on first use.
-func (e *Engine) literals(esc sigma.Escaping) (*literalIndex, error) {
+// it on first use for text like sample (the first chunk that needs it).
+func (e *Engine) literals(esc sigma.Escaping, sample []byte) (*literalIndex, error) {
 	x := &e.index[esc]
 	x.once.Do(func() {
 		pats := slices.Clone(e.litPats)
@@ -221,7 +221,7 @@ func (e *Engine) literals(esc sigma.Escaping) (*literalIndex, error) {
 		}
 		// Merge owners of equal literals, so each is scanned for once.
 		pats, x.owners = dedupe(pats, owners)
-		x.lits, x.err = match.NewLiterals(pats)
+		x.lits, x.err = match.NewLiteralsFor(pats, sample)
 		if x.err != nil {
 			x.err = fmt.Errorf("compile literals: %w", x.err)
 		}

@@ -334,7 +334,7 @@ type scratch struct {
 func (e *Engine) scanChunk(c *chunk, sc *scratch) chunkResult {
 	var res chunkResult
 	buf := c.buf
-	idx, err := e.literals(escapingOf(c.format))
+	idx, err := e.literals(escapingOf(c.format), buf)
 	if err != nil {
 		res.problem(c.file, 0, err.Error())
 		return res

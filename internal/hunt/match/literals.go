@@ -25,6 +25,7 @@ type Literals struct {
 	// of their first byte: those under 4 bytes, and those under 8 when few
 	// distinct first bytes make that cheaper than sampling ("=cmd", "=id").
 	anchored map[byte]*anchorGroup
+	sample   []byte // text like the text to scan (compiling only)
 }
 
 // anchorGroup is the anchored patterns that start with one byte.
@@ -40,9 +41,9 @@ type anchorGroup struct {
 type sampler struct {
 	gram   int // 4 or 8
 	stride int
-	// filter is a blocked Bloom filter: each gram sets two bits of one
+	// filter is a blocked Bloom filter: each gram sets three bits of one
 	// 64-bit word, so a probe reads one word and text that shares no gram
-	// with a pattern passes about 4 times less often than with one bit.
+	// with a pattern rarely passes.
 	filter *[1 << wordBits]uint64
 	// table maps a gram to its refs[lo:hi]: open addressing, built once.
 	table []gramSlot
@@ -50,11 +51,15 @@ type sampler struct {
 	refs  []gramRef
 }
 
+// gramSlot is 12 bytes, so that the table of 100k grams stays small. An
+// 8-byte gram's key is folded to 32 bits: two grams may then share a slot's
+// key, which only costs comparisons, as every ref is verified.
 type gramSlot struct {
-	key    uint64 // the gram; 0 is a valid gram, so used marks the slot
-	lo, hi int32
-	used   bool
+	key    uint32
+	lo, hi uint32 // refs[lo:hi]; hi is 0 for an empty slot
 }
+
+func slotKey(g uint64) uint32 { return uint32(g) ^ uint32(g>>32) }
 
 type gramRef struct {
 	pat int32
@@ -74,8 +79,18 @@ const MinLiteral = 4
 
 // NewLiterals compiles patterns. Pattern i is reported as i. Empty patterns
 // are refused.
-func NewLiterals(patterns [][]byte) (*Literals, error) {
-	l := &Literals{}
+func NewLiterals(patterns [][]byte) (*Literals, error) { return NewLiteralsFor(patterns, nil) }
+
+// maxSample bounds the sample NewLiteralsFor reads.
+const maxSample = 256 << 10
+
+// NewLiteralsFor is NewLiterals for text like sample (its first 256 KiB are
+// read): where a pattern can be indexed by several windows of grams, the
+// grams common in the sample are avoided. Say "yjdhttpyiyu1pv.top" is an
+// indicator: its "http" would send every URL in a log to verification.
+// The sample changes only the speed of a scan, never its result.
+func NewLiteralsFor(patterns [][]byte, sample []byte) (*Literals, error) {
+	l := &Literals{sample: sample[:min(len(sample), maxSample)]}
 	// Length classes: the stride of a class is set by its shortest pattern,
 	// so short patterns must not slow down the scan for long ones. Long
 	// patterns use 8-byte grams, which common text rarely shares — but only
@@ -107,6 +122,7 @@ func NewLiterals(patterns [][]byte) (*Literals, error) {
 		short4 = nil
 	}
 	mid4, starts, long8 := l.windows(l.absorb(mid4))
+	l.sample = nil
 	for _, c := range []struct {
 		idx    []int
 		starts []int
@@ -173,16 +189,26 @@ func (l *Literals) windowsOnce(idx []int) (mid, starts, long []int, stride int) 
 			}
 		}
 	}
+	// How often the sample holds them.
+	inText := map[uint64]int{}
+	for off := 0; off+4 <= len(l.sample); off++ {
+		g := uint64(binary.LittleEndian.Uint32(l.sample[off:]) | fold4)
+		if _, ok := count[g]; ok {
+			inText[g]++
+		}
+	}
+	// A window costs the verifications its grams would cause: each
+	// occurrence of a gram in the text verifies every pattern indexed by it.
 	for _, i := range idx {
-		best, bestMax, bestSum := 0, -1, 0
+		best, bestMax, bestCost := 0, -1, 0
 		for k := 0; k+stride+3 <= len(l.pats[i]); k++ {
-			hi, sum := 0, 0
+			hi, cost := 0, 0
 			for off := k; off < k+stride; off++ {
-				c := count[gram(i, off)]
-				hi, sum = max(hi, c), sum+c
+				g := gram(i, off)
+				hi, cost = max(hi, count[g]), cost+(1+inText[g])*count[g]
 			}
-			if bestMax < 0 || hi < bestMax || hi == bestMax && sum < bestSum {
-				best, bestMax, bestSum = k, hi, sum
+			if bestMax < 0 || cost < bestCost || cost == bestCost && hi < bestMax {
+				best, bestMax, bestCost = k, hi, cost
 			}
 		}
 		if bestMax > sharedGram && len(l.pats[i]) >= 16 {
@@ -195,26 +221,24 @@ func (l *Literals) windowsOnce(idx []int) (mid, starts, long []int, stride int) 
 	return mid, starts, long, stride
 }
 
-// absorb moves the shortest patterns of a class into the anchored groups
-// while their first byte is one the scan already jumps between: there they
-// cost a comparison at each occurrence of that byte, while in the class
-// the shortest pattern sets the stride of the scan for all of them
-// ("=cmd.exe" beside 10k domain names of 9 bytes or more).
+// absorb moves the patterns of a class whose first byte the scan already
+// jumps between into the anchored groups: there they cost a comparison at
+// those bytes, while in the class the shortest pattern sets the stride of
+// the scan for all ("=cmd.exe" beside 10k domain names of 9 bytes or
+// more), and every pattern's grams fill the filter.
 func (l *Literals) absorb(idx []int) []int {
 	if len(l.anchored) == 0 {
 		return idx
 	}
-	idx = slices.Clone(idx)
-	slices.SortStableFunc(idx, func(a, b int) int { return len(l.pats[a]) - len(l.pats[b]) })
-	for len(idx) > 0 {
-		i := idx[0]
-		if _, ok := l.anchored[l.pats[i][0]]; !ok {
-			break
+	var rest []int
+	for _, i := range idx {
+		if _, ok := l.anchored[l.pats[i][0]]; ok {
+			l.anchor(i)
+		} else {
+			rest = append(rest, i)
 		}
-		l.anchor(i)
-		idx = idx[1:]
 	}
-	return idx
+	return rest
 }
 
 // newSampler indexes patterns idx by their grams at offsets starts[j] to
@@ -224,8 +248,8 @@ func newSampler(pats [][]byte, idx, starts []int, gram int) *sampler {
 		return nil
 	}
 	s := &sampler{gram: gram, stride: minLen(pats, idx) - gram + 1, filter: new([1 << wordBits]uint64)}
-	grams := map[uint64][]gramRef{}
-	var order []uint64
+	grams := map[uint32][]gramRef{} // by slot key
+	var order []uint32
 	for j, i := range idx {
 		p := pats[i]
 		// Index the grams at stride consecutive offsets: exactly one of
@@ -236,10 +260,11 @@ func newSampler(pats [][]byte, idx, starts []int, gram int) *sampler {
 		}
 		for off := k; off < k+s.stride; off++ {
 			g := s.key(p[off:])
-			if _, ok := grams[g]; !ok {
-				order = append(order, g)
+			k := slotKey(g)
+			if _, ok := grams[k]; !ok {
+				order = append(order, k)
 			}
-			grams[g] = append(grams[g], gramRef{int32(i), int32(off)})
+			grams[k] = append(grams[k], gramRef{int32(i), int32(off)})
 			w, bits := filterProbe(g)
 			s.filter[w] |= bits
 		}
@@ -249,34 +274,35 @@ func newSampler(pats [][]byte, idx, starts []int, gram int) *sampler {
 		size *= 2
 	}
 	s.table, s.mask = make([]gramSlot, size), uint64(size-1)
-	for _, g := range order {
-		j := tableHash(g) & s.mask
-		for s.table[j].used {
+	for _, k := range order {
+		j := tableHash(k) & s.mask
+		for s.table[j].hi != 0 {
 			j = (j + 1) & s.mask
 		}
-		lo := int32(len(s.refs))
-		s.refs = append(s.refs, grams[g]...)
-		s.table[j] = gramSlot{key: g, lo: lo, hi: int32(len(s.refs)), used: true}
+		lo := uint32(len(s.refs))
+		s.refs = append(s.refs, grams[k]...)
+		s.table[j] = gramSlot{key: k, lo: lo, hi: uint32(len(s.refs))}
 	}
 	return s
 }
 
-// filterProbe returns the filter word of gram g and the two bits it sets.
+// filterProbe returns the filter word of gram g and the three bits it sets.
 func filterProbe(g uint64) (word uint64, bits uint64) {
 	h := g * 0x9E3779B97F4A7C15
-	return h >> (64 - wordBits), 1<<(h&63) | 1<<((h>>6)&63)
+	return h >> (64 - wordBits), 1<<(h&63) | 1<<((h>>6)&63) | 1<<((h>>12)&63)
 }
 
-func tableHash(g uint64) uint64 { return (g * 0xC2B2AE3D27D4EB4F) >> 17 }
+func tableHash(k uint32) uint64 { return (uint64(k) * 0xC2B2AE3D27D4EB4F) >> 17 }
 
 // lookup returns the refs of gram g.
 func (s *sampler) lookup(g uint64) []gramRef {
-	for j := tableHash(g) & s.mask; ; j = (j + 1) & s.mask {
+	k := slotKey(g)
+	for j := tableHash(k) & s.mask; ; j = (j + 1) & s.mask {
 		sl := &s.table[j]
-		if !sl.used {
+		if sl.hi == 0 {
 			return nil
 		}
-		if sl.key == g {
+		if sl.key == k {
 			return s.refs[sl.lo:sl.hi]
 		}
 	}

@@ -130,7 +130,11 @@ func TestLiteralsMatchNaive(t *testing.T) {
 			}
 			buf = append(buf, alphabet[r.IntN(len(alphabet))])
 		}
-		l, err := NewLiterals(pats)
+		var sample []byte
+		if round%4 >= 2 {
+			sample = buf // windows chosen by the text's grams
+		}
+		l, err := NewLiteralsFor(pats, sample)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,7 +170,7 @@ func FuzzLiterals(f *testing.F) {
 		if len(ps) == 0 || len(buf) > 4096 {
 			return
 		}
-		l, err := NewLiterals(ps)
+		l, err := NewLiteralsFor(ps, []byte(buf))
 		if err != nil {
 			t.Fatal(err)
 		}
