@@ -2,6 +2,8 @@ package logfmt
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"strings"
 )
@@ -163,13 +165,11 @@ func (l *IISLayout) Column(line []byte, i int) ([]byte, bool) {
 		return nil, false
 	}
 	line = trimEOL(line)
-	for ; i > 0; i-- {
-		sp := bytes.IndexByte(line, ' ')
-		if sp < 0 {
-			return nil, false
-		}
-		line = line[sp+1:]
+	start := afterSpaces(line, i)
+	if start < 0 {
+		return nil, false
 	}
+	line = line[start:]
 	if sp := bytes.IndexByte(line, ' '); sp >= 0 {
 		line = line[:sp]
 	}
@@ -255,4 +255,43 @@ func truncate(b []byte) string {
 		return string(b[:max]) + "..."
 	}
 	return string(b)
+}
+
+const (
+	lo7    = 0x7f7f7f7f7f7f7f7f
+	spaces = 0x2020202020202020
+)
+
+// afterSpaces returns the offset just past the nth space of line (0 when n
+// is 0), or -1 when line has fewer. It reads eight bytes at a time: the
+// fields before a column are short, and a call per field costs more than
+// the search.
+func afterSpaces(line []byte, n int) int {
+	if n == 0 {
+		return 0
+	}
+	i := 0
+	for ; i+8 <= len(line); i += 8 {
+		// The high bit of each byte of m is set exactly where the byte is
+		// a space (no borrow crosses bytes).
+		v := binary.LittleEndian.Uint64(line[i:]) ^ spaces
+		m := ^((v&lo7 + lo7) | v | lo7)
+		c := bits.OnesCount64(m)
+		if c < n {
+			n -= c
+			continue
+		}
+		for ; n > 1; n-- {
+			m &= m - 1
+		}
+		return i + bits.TrailingZeros64(m)/8 + 1
+	}
+	for ; i < len(line); i++ {
+		if line[i] == ' ' {
+			if n--; n == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
 }

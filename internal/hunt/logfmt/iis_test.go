@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -310,5 +311,34 @@ func TestDefaultIISLayoutFor(t *testing.T) {
 	}
 	if v, _ := rec.Get("cs-user-agent"); string(v) != "curl/8" {
 		t.Errorf(`IIS 7 layout: Get("cs-user-agent") = %q, want "curl/8"`, v)
+	}
+}
+
+// TestAfterSpaces compares the word-at-a-time search with a byte loop.
+func TestAfterSpaces(t *testing.T) {
+	naive := func(line []byte, n int) int {
+		if n == 0 {
+			return 0
+		}
+		for i, c := range line {
+			if c == ' ' {
+				if n--; n == 0 {
+					return i + 1
+				}
+			}
+		}
+		return -1
+	}
+	r := rand.New(rand.NewPCG(9, 9))
+	alphabet := []byte("a  \x00\xa0\x20\x7f\xff-")
+	for round := 0; round < 20000; round++ {
+		line := make([]byte, r.IntN(40))
+		for i := range line {
+			line[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		n := r.IntN(12)
+		if got, want := afterSpaces(line, n), naive(line, n); got != want {
+			t.Fatalf("afterSpaces(%q, %d) = %d, want %d", line, n, got, want)
+		}
 	}
 }
