@@ -31,13 +31,15 @@ func NormalizeIndicator(t IndicatorType, value string) (string, error) {
 		if t == IndIPv6 && (!a.Is6() || a.Is4In6()) {
 			return "", fmt.Errorf("%q is not an IPv6 address", v)
 		}
-		return a.String(), nil
+		var buf [64]byte
+		return canonical(v, a.AppendTo(buf[:0])), nil
 	case IndCIDR:
 		p, err := netip.ParsePrefix(v)
 		if err != nil {
 			return "", fmt.Errorf("%q is not a CIDR prefix", v)
 		}
-		return p.Masked().String(), nil
+		var buf [64]byte
+		return canonical(v, p.Masked().AppendTo(buf[:0])), nil
 	case IndDomain:
 		for i := 0; i < len(v); i++ {
 			if v[i] >= 0x80 {
@@ -48,7 +50,8 @@ func NormalizeIndicator(t IndicatorType, value string) (string, error) {
 		if len(d) > 253 || !strings.Contains(d, ".") {
 			return "", fmt.Errorf("%q is not a domain name", v)
 		}
-		for _, label := range strings.Split(d, ".") {
+		for rest := d; ; {
+			label, after, more := strings.Cut(rest, ".")
 			if label == "" || len(label) > 63 {
 				return "", fmt.Errorf("%q is not a domain name", v)
 			}
@@ -57,6 +60,10 @@ func NormalizeIndicator(t IndicatorType, value string) (string, error) {
 					return "", fmt.Errorf("%q is not a domain name", v)
 				}
 			}
+			if !more {
+				break
+			}
+			rest = after
 		}
 		return d, nil
 	case IndURL:
@@ -93,4 +100,13 @@ func NormalizeIndicator(t IndicatorType, value string) (string, error) {
 		return v, nil
 	}
 	return "", fmt.Errorf("unknown indicator type %q", t)
+}
+
+// canonical returns v when it is already written as want, else want: lists
+// of 100k addresses are mostly canonical, and need no copy each.
+func canonical(v string, want []byte) string {
+	if v == string(want) {
+		return v
+	}
+	return string(want)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 )
 
 // IPSet is a set of IPv4/IPv6 addresses and prefixes, built once, then
@@ -42,29 +43,11 @@ func NewIPSet() *IPSet {
 // into the set under label. IPv4-mapped IPv6 addresses count as IPv4.
 func (s *IPSet) Add(value, label string) error {
 	id := int32(len(s.labels))
-	if p, err := netip.ParsePrefix(value); err == nil {
-		p = p.Masked()
-		a := p.Addr()
-		if a.Is4In6() {
-			a = a.Unmap()
-			p = netip.PrefixFrom(a, p.Bits()-96)
+	// A failed ParsePrefix allocates its error: try it only on prefixes.
+	if strings.Contains(value, "/") {
+		if p, err := netip.ParsePrefix(value); err == nil {
+			return s.addPrefix(p, label)
 		}
-		s.labels = append(s.labels, label)
-		s.entries++
-		if a.Is4() {
-			if p.Bits() == 32 {
-				s.v4.put(v4key(a), id)
-				return nil
-			}
-			s.v4net(p.Bits()).m.put(v4key(a), id)
-			return nil
-		}
-		if p.Bits() == 128 {
-			s.v6[a.As16()] = id
-			return nil
-		}
-		s.v6net(p.Bits()).m[a.As16()] = id
-		return nil
 	}
 	a, err := netip.ParseAddr(value)
 	if err != nil {
@@ -81,6 +64,33 @@ func (s *IPSet) Add(value, label string) error {
 	} else {
 		s.v6[a.As16()] = id
 	}
+	return nil
+}
+
+// addPrefix adds prefix p (not yet masked) under label.
+func (s *IPSet) addPrefix(p netip.Prefix, label string) error {
+	id := int32(len(s.labels))
+	p = p.Masked()
+	a := p.Addr()
+	if a.Is4In6() {
+		a = a.Unmap()
+		p = netip.PrefixFrom(a, p.Bits()-96)
+	}
+	s.labels = append(s.labels, label)
+	s.entries++
+	if a.Is4() {
+		if p.Bits() == 32 {
+			s.v4.put(v4key(a), id)
+			return nil
+		}
+		s.v4net(p.Bits()).m.put(v4key(a), id)
+		return nil
+	}
+	if p.Bits() == 128 {
+		s.v6[a.As16()] = id
+		return nil
+	}
+	s.v6net(p.Bits()).m[a.As16()] = id
 	return nil
 }
 
