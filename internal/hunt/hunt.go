@@ -115,6 +115,7 @@ type Engine struct {
 	hashes    map[string]incident.Indicator
 	hashTypes map[incident.IndicatorType]bool
 	names     []incident.Indicator // file_name indicators (may hold * and ?)
+	noMap     bool                 // read log files, never map them (tests)
 }
 
 // New compiles indicators and rules.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
 	"sync"
 
@@ -29,6 +30,24 @@ type chunk struct {
 	format logfmt.Format
 	layout *logfmt.IISLayout // IIS: the layout in force at the chunk's start
 	done   chan chunkResult
+	// mapped is the file's memory map when buf lies in it; the map is
+	// released after the file's last chunk, which may have no bytes.
+	mapped *mappedFile
+	off    int // of buf in the map
+	last   bool
+}
+
+// release gives back the chunk's memory once it is scanned.
+func (c *chunk) release() {
+	switch {
+	case c.mapped == nil:
+		putBuf(c.buf)
+	case c.last:
+		c.mapped.unmap()
+	default:
+		c.mapped.done(c.off, len(c.buf))
+	}
+	c.buf = nil
 }
 
 type chunkResult struct {
@@ -74,9 +93,12 @@ func (e *Engine) Logs(ctx context.Context, paths []string, progress Progress, em
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// A mapped file that shrinks under the scan makes the next
+			// read of it fault: scanSafely turns that into a problem.
+			debug.SetPanicOnFault(true)
 			var sc scratch
 			for c := range jobs {
-				c.done <- e.scanChunk(c, &sc)
+				c.done <- e.scanSafely(c, &sc)
 			}
 		}()
 	}
@@ -115,15 +137,15 @@ func (e *Engine) Logs(ctx context.Context, paths []string, progress Progress, em
 			st.Findings++
 			emit(f)
 		}
-		putBuf(c.buf)
+		c.release()
 	}
 	wg.Wait()
 	return st, <-readErr
 }
 
-func resultOf(p Problem) chan chunkResult {
+func resultOf(ps ...Problem) chan chunkResult {
 	ch := make(chan chunkResult, 1)
-	ch <- chunkResult{problems: []Problem{p}}
+	ch <- chunkResult{problems: ps}
 	return ch
 }
 
@@ -185,8 +207,11 @@ func (fc *fileChunker) detect(buf []byte) error {
 }
 
 // send hands out buf, which ends at a line end or at the end of the file.
-func (fc *fileChunker) send(ctx context.Context, buf []byte) error {
-	c := &chunk{file: fc.path, buf: buf, line0: fc.line, format: fc.format, layout: fc.layout, done: make(chan chunkResult, 1)}
+// buf is pooled, or when mapped is not nil lies at off in that map; last
+// says it is the file's last chunk.
+func (fc *fileChunker) send(ctx context.Context, buf []byte, mapped *mappedFile, off int, last bool) error {
+	c := &chunk{file: fc.path, buf: buf, line0: fc.line, format: fc.format, layout: fc.layout, done: make(chan chunkResult, 1),
+		mapped: mapped, off: off, last: last}
 	fc.line += int64(bytes.Count(buf, []byte{'\n'}))
 	if fc.format == logfmt.IIS {
 		fc.layout = lastLayout(buf, fc.layout)
@@ -194,7 +219,8 @@ func (fc *fileChunker) send(ctx context.Context, buf []byte) error {
 	select {
 	case fc.ordered <- c:
 	case <-ctx.Done():
-		putBuf(buf)
+		c.last = false // the caller still releases the map
+		c.release()
 		return ctx.Err()
 	}
 	fc.jobs <- c
@@ -209,11 +235,14 @@ func (fc *fileChunker) skipped() {
 	fc.line++
 }
 
-// readFile cuts one file into chunks at line ends and hands them out.
-// (Mapping plain files into memory instead of reading them was tried: no
-// faster here, and a file truncated under the map faults.)
+// readFile cuts one file into chunks at line ends and hands them out. A
+// plain file is mapped into memory where the system allows (mapFile);
+// compressed files and the rest are read.
 func (e *Engine) readFile(ctx context.Context, path string, jobs, ordered chan<- *chunk, progress Progress) error {
 	fc := &fileChunker{path: path, format: e.opt.Format, line: 1, jobs: jobs, ordered: ordered}
+	if mapped, err := e.mapFile(ctx, fc, progress); mapped {
+		return err
+	}
 	rc, err := logfmt.Open(path)
 	if err != nil {
 		return err
@@ -270,7 +299,7 @@ func (e *Engine) readFile(ctx context.Context, path string, jobs, ordered chan<-
 			carry = append(carry, buf[cut:]...)
 			size = e.opt.ChunkSize
 		}
-		if err := fc.send(ctx, buf[:cut]); err != nil {
+		if err := fc.send(ctx, buf[:cut], nil, 0, false); err != nil {
 			return err
 		}
 		if eof {
