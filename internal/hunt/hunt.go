@@ -10,6 +10,7 @@
 package hunt
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"runtime"
@@ -222,12 +223,26 @@ func (e *Engine) literals(esc sigma.Escaping, sample []byte) (*literalIndex, err
 		}
 		// Merge owners of equal literals, so each is scanned for once.
 		pats, x.owners = dedupe(pats, owners)
-		x.lits, x.err = match.NewLiteralsFor(pats, sample)
+		x.lits, x.err = match.NewLiteralsFor(pats, sampleOf(sample))
 		if x.err != nil {
 			x.err = fmt.Errorf("compile literals: %w", x.err)
 		}
 	})
 	return x, x.err
+}
+
+// sampleOf copies the first 256 KiB of buf, a sample of the text to scan.
+// A mapped file that shrank makes the copy fault: then there is no sample.
+func sampleOf(buf []byte) (sample []byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			if !isFault(r) {
+				panic(r)
+			}
+			sample = nil
+		}
+	}()
+	return bytes.Clone(buf[:min(len(buf), 256<<10)])
 }
 
 func dedupe(pats [][]byte, owners [][]owner) ([][]byte, [][]owner) {
