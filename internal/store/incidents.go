@@ -64,12 +64,40 @@ func (s *Store) CreateIncident(ctx context.Context, actor string, in incident.In
 			Text: "Incident opened: " + in.Title, OccurredAt: now}); err != nil {
 			return err
 		}
+		if in.TLP == incident.TLPRed {
+			if err := s.name(ctx, tx, actor, in.ID); err != nil {
+				return err
+			}
+		}
 		return s.audit(ctx, tx, actor, "incident.create", in.Ref, "", in)
 	})
 	if in.Anchors == nil {
 		in.Anchors = map[incident.Anchor]incident.AnchorSetting{}
 	}
 	return in, err
+}
+
+// name adds user actor to the people named on an incident (a no-op for an
+// actor that is not a user, such as the system).
+func (s *Store) name(ctx context.Context, tx *sql.Tx, actor string, incidentID int64) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO guest_scopes (user_id, incident_id) SELECT id, $2 FROM users WHERE name = $1 ON CONFLICT DO NOTHING`,
+		actor, incidentID); err != nil {
+		return fmt.Errorf("name %s on incident: %w", actor, err)
+	}
+	return nil
+}
+
+// IncidentAccess returns what deciding who may see an incident needs: its
+// TLP and who opened it. ErrNotFound when there is no such incident.
+func (s *Store) IncidentAccess(ctx context.Context, ref string) (tlp incident.TLP, createdBy string, err error) {
+	err = s.r.QueryRowContext(ctx, `SELECT tlp, created_by FROM incidents WHERE ref = $1`, ref).Scan(&tlp, &createdBy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", fmt.Errorf("incident %s: %w", ref, ErrNotFound)
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("incident %s: %w", ref, err)
+	}
+	return tlp, createdBy, nil
 }
 
 func orDefault[T comparable](v, def T) T {
@@ -154,7 +182,12 @@ func (s *Store) getIncident(ctx context.Context, q queryer, ref string) (inciden
 // IncidentFilter narrows ListIncidents.
 type IncidentFilter struct {
 	// Refs, when not nil, limits the list to these incidents (guests).
-	Refs     []string
+	Refs []string
+	// Viewer, when set, leaves out the TLP:RED incidents that Viewer did
+	// not open and is not named on (Named: the references Viewer is named
+	// on). TLP:RED is for named people only.
+	Viewer   string
+	Named    []string
 	Phase    incident.Phase
 	Severity incident.Severity
 	// AssignedTo keeps incidents with an unfinished task assigned to this name.
@@ -182,6 +215,15 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter) ([]incident
 	if f.AssignedTo != "" {
 		args = append(args, f.AssignedTo)
 		q += fmt.Sprintf(` AND EXISTS (SELECT 1 FROM tasks t WHERE t.incident_id = incidents.id AND t.assignee = $%d AND t.state NOT IN ('done', 'cancelled'))`, len(args))
+	}
+	if f.Viewer != "" {
+		args = append(args, incident.TLPRed, f.Viewer)
+		cond := fmt.Sprintf(`tlp <> $%d OR created_by = $%d`, len(args)-1, len(args))
+		for _, r := range f.Named {
+			args = append(args, r)
+			cond += fmt.Sprintf(` OR ref = $%d`, len(args))
+		}
+		q += ` AND (` + cond + `)`
 	}
 	if f.Refs != nil {
 		if len(f.Refs) == 0 {
@@ -267,6 +309,12 @@ func (s *Store) UpdateIncident(ctx context.Context, actor, ref string, p Inciden
 		if in.TLP != old.TLP {
 			if err := note(incident.KindDecision, fmt.Sprintf("TLP changed from %s to %s", old.TLP, in.TLP)); err != nil {
 				return err
+			}
+			if in.TLP == incident.TLPRed {
+				// Whoever restricts an incident stays among those who see it.
+				if err := s.name(ctx, tx, actor, in.ID); err != nil {
+					return err
+				}
 			}
 		}
 		if in.Severity != old.Severity {

@@ -13,17 +13,15 @@ import (
 
 var userName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._@-]{0,63}$`)
 
-// CreateUser adds a user with an already-hashed password. Guests get their
-// incident scope from u.Incidents.
+// CreateUser adds a user with an already-hashed password, named on the
+// incidents u.Incidents: for a guest the only incidents they see, for
+// everyone else the TLP:RED incidents they see.
 func (s *Store) CreateUser(ctx context.Context, actor string, u incident.User, passwordHash string) (incident.User, error) {
 	if !userName.MatchString(u.Name) {
 		return u, &incident.ValidationError{Field: "name", Reason: "must be 1-64 letters, digits or . _ @ -, starting with a letter or digit"}
 	}
 	if err := checkEnumErr("role", u.Role, incident.Roles); err != nil {
 		return u, err
-	}
-	if u.Role != incident.RoleGuest && len(u.Incidents) > 0 {
-		return u, &incident.ValidationError{Field: "incidents", Reason: "only guests are scoped to incidents"}
 	}
 	u.CreatedAt = s.now().UTC()
 	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -73,10 +71,9 @@ func (s *Store) scanUser(ctx context.Context, row *sql.Row) (incident.User, erro
 	return u, s.loadScope(ctx, &u)
 }
 
+// loadScope loads the incidents u is named on (never nil for a guest; nil
+// for others named on none).
 func (s *Store) loadScope(ctx context.Context, u *incident.User) error {
-	if u.Role != incident.RoleGuest {
-		return nil
-	}
 	rows, err := s.r.QueryContext(ctx, `SELECT i.ref FROM guest_scopes g JOIN incidents i ON i.id = g.incident_id WHERE g.user_id = $1 ORDER BY i.id`, u.ID)
 	if err != nil {
 		return fmt.Errorf("load scope of %s: %w", u.Name, err)
@@ -89,6 +86,9 @@ func (s *Store) loadScope(ctx context.Context, u *incident.User) error {
 			return fmt.Errorf("load scope of %s: %w", u.Name, err)
 		}
 		u.Incidents = append(u.Incidents, ref)
+	}
+	if len(u.Incidents) == 0 && u.Role != incident.RoleGuest {
+		u.Incidents = nil
 	}
 	return rows.Err()
 }
@@ -171,9 +171,6 @@ func (s *Store) UpdateUser(ctx context.Context, actor string, id int64, p UserPa
 	set(&u.Incidents, p.Incidents)
 	if err := checkEnumErr("role", u.Role, incident.Roles); err != nil {
 		return u, err
-	}
-	if u.Role != incident.RoleGuest && len(u.Incidents) > 0 {
-		return u, &incident.ValidationError{Field: "incidents", Reason: "only guests are scoped to incidents"}
 	}
 	err = s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET role = $1, disabled = $2, expires_at = $3 WHERE id = $4`,

@@ -118,13 +118,7 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request, c *caller
 	if f.Phase != "" && !slices.Contains(incident.Phases, f.Phase) {
 		return errBadRequest("bad_parameter", "phase=%q: want one of %v", f.Phase, incident.Phases)
 	}
-	if auth.Scoped(c.user.Role) {
-		f.Refs = c.user.Incidents
-		if f.Refs == nil {
-			f.Refs = []string{}
-		}
-	}
-	items, err := s.st.ListIncidents(r.Context(), f)
+	items, err := s.st.ListIncidents(r.Context(), c.limit(f))
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -95,5 +94,5 @@ func (s *Server) mayStillRead(r *http.Request, ref string) bool {
 	if err != nil || c == nil || !auth.Can(c.user.Role, auth.IncidentRead) {
 		return false
 	}
-	return !auth.Scoped(c.user.Role) || slices.Contains(c.user.Incidents, ref)
+	return s.checkIncident(r.Context(), c, ref) == nil
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/store"
 )
@@ -92,10 +91,7 @@ func (s *Server) renderIncidents(w http.ResponseWriter, r *http.Request, c *call
 	if v.Mine != "" {
 		f.AssignedTo = c.user.Name
 	}
-	if auth.Scoped(c.user.Role) {
-		f.Refs = append([]string{}, c.user.Incidents...)
-	}
-	items, err := s.st.ListIncidents(r.Context(), f)
+	items, err := s.st.ListIncidents(r.Context(), c.limit(f))
 	if err != nil {
 		return err
 	}

@@ -343,7 +343,8 @@ func (s *Server) updateUserForm(w http.ResponseWriter, r *http.Request, c *calle
 	if id == c.user.ID && p.Disabled != nil && *p.Disabled {
 		fm.fail("disabled", "you cannot disable yourself")
 	}
-	// Guests: which incidents they may see, and until when.
+	// The incidents the user is named on (a guest's only ones; for others,
+	// the TLP:RED ones they see) and, for guests, until when.
 	if fm.Values.Has("incidents") {
 		refs := strings.FieldsFunc(fm.Get("incidents"), func(r rune) bool { return r == ',' || r == ' ' })
 		if refs == nil {

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -171,13 +170,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) error {
 	if !auth.Can(c.user.Role, rt.Perm) {
 		return errForbidden("your role (" + string(c.user.Role) + ") may not do this (" + string(rt.Perm) + ")")
 	}
-	if rt.scoped() && auth.Scoped(c.user.Role) {
+	if rt.scoped() {
 		ref := r.PathValue("ref")
-		// A guest learns nothing about incidents outside their scope, not even that they exist.
-		if !slices.Contains(c.user.Incidents, ref) {
-			return errNotFound("incident " + ref + ": not found")
+		// Whoever may not see an incident (a guest outside their scope, anyone
+		// not named on a TLP:RED incident) learns nothing of it, not even
+		// that it exists (access.go).
+		if err := s.checkIncident(r.Context(), c, ref); err != nil {
+			return err
 		}
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		if auth.Scoped(c.user.Role) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 			// What outside experts read is audited.
 			if err := s.st.Audit(r.Context(), c.user.Name, "guest.read", ref, r.URL.Path, nil); err != nil {
 				return err

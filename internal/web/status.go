@@ -131,6 +131,11 @@ func (s *Server) createStatusEvent(w http.ResponseWriter, r *http.Request, c *ca
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
+	if in.IncidentRef != "" {
+		if err := s.checkIncident(r.Context(), c, in.IncidentRef); err != nil {
+			return err
+		}
+	}
 	ev, err := s.st.CreateStatusEvent(r.Context(), c.user.Name, in)
 	if err != nil {
 		return err
@@ -283,12 +288,15 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, c *caller,
 			}
 		}
 	}
-	if v.Incidents, err = s.st.ListIncidents(ctx, store.IncidentFilter{Page: store.Page{Limit: 200}, Newest: true}); err != nil {
+	if v.Incidents, err = s.st.ListIncidents(ctx, c.limit(store.IncidentFilter{Page: store.Page{Limit: 200}, Newest: true})); err != nil {
 		return err
 	}
 	v.ForRef = r.URL.Query().Get("incident")
 	if fm != nil && fm.Get("incident_ref") != "" {
 		v.ForRef = fm.Get("incident_ref")
+	}
+	if v.ForRef != "" && s.checkIncident(ctx, c, v.ForRef) != nil {
+		v.ForRef = "" // an incident the caller may not see proposes nothing
 	}
 	// Services of the chosen incident propose the component statuses of a
 	// new public incident: the record's services project onto components.
@@ -335,7 +343,10 @@ func (s *Server) createStatusEventForm(w http.ResponseWriter, r *http.Request, c
 	ne := store.NewStatusEvent{Kind: store.StatusEventKind(fm.Get("kind")), IncidentRef: fm.Get("incident_ref"), Name: fm.Get("name"),
 		Impact: fm.Get("impact"), ScheduledFor: fm.timeField("scheduled_for"), ScheduledUntil: fm.timeField("scheduled_until"),
 		Update: store.NewStatusUpdate{Status: fm.Get("status"), Body: fm.Get("body"), Affected: affectedFrom(fm, comps)}}
-	if !fm.Invalid() {
+	if !fm.Invalid() && ne.IncidentRef != "" {
+		err = s.checkIncident(r.Context(), c, ne.IncidentRef)
+	}
+	if !fm.Invalid() && err == nil {
 		_, err = s.st.CreateStatusEvent(r.Context(), c.user.Name, ne)
 	}
 	return settle(w, r, fm, err, "/status", func(st int, fm *form) error { return s.renderStatus(w, r, c, st, fm) })

@@ -114,6 +114,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Probe/StatesAndSignals", testProbes},
 		{"User/CreateAndConflict", testUserCreate},
 		{"User/GuestScope", testGuestScope},
+		{"User/TLPRedNamed", testTLPRedNamed},
 		{"User/Tokens", testTokens},
 		{"User/Sessions", testSessions},
 		{"Audit/EveryMutationOneEntry", testAuditEveryMutation},
@@ -1719,7 +1720,7 @@ func testUserCreate(t *testing.T, e *env) {
 		{"too long", incident.User{Name: strings.Repeat("a", 65), Role: incident.RoleViewer}},
 		{"bad role", incident.User{Name: "eve", Role: "overlord"}},
 		{"no role", incident.User{Name: "eve"}},
-		{"scoped non-guest", incident.User{Name: "eve", Role: incident.RoleViewer, Incidents: []string{"INC-2026-0001"}}},
+		{"named on a missing incident", incident.User{Name: "eve", Role: incident.RoleViewer, Incidents: []string{"INC-2026-9999"}}},
 	}
 	for _, tc := range bad {
 		_, err := e.s.CreateUser(e.ctx, "setup", tc.u, "h")
@@ -2505,4 +2506,81 @@ func testCancelledWriters(t *testing.T, e *env) {
 		t.Errorf("%d of %d AppendEvent calls misreported their outcome", lied, len(reported))
 	}
 	e.auditCount(t)
+}
+
+// testTLPRedNamed: a TLP:RED incident is listed only for whoever opened it
+// and the people named on it; opening one, or setting TLP:RED, names the
+// actor; any user can be named.
+func testTLPRedNamed(t *testing.T, e *env) {
+	mk := func(name string, role incident.Role) incident.User {
+		u, err := e.s.CreateUser(e.ctx, "setup", incident.User{Name: name, Role: role}, "h")
+		if err != nil {
+			t.Fatalf("CreateUser(%s) = %v", name, err)
+		}
+		return u
+	}
+	alice, bob, carol := mk("alice", incident.RoleCommander), mk("bob", incident.RoleResponder), mk("carol", incident.RoleResponder)
+	red, err := e.s.CreateIncident(e.ctx, "alice", incident.Incident{Title: "Insider exfiltration", TLP: incident.TLPRed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	amber, err := e.s.CreateIncident(e.ctx, "bob", incident.Incident{Title: "Phishing wave"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.UpdateUser(e.ctx, "setup", carol.ID, store.UserPatch{Incidents: &[]string{red.Ref}}); err != nil {
+		t.Fatalf("name carol on %s: %v", red.Ref, err)
+	}
+	refsFor := func(u incident.User) []string {
+		u, err := e.s.GetUser(e.ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := e.s.ListIncidents(e.ctx, store.IncidentFilter{Viewer: u.Name, Named: u.Incidents})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var refs []string
+		for _, in := range list {
+			refs = append(refs, in.Ref)
+		}
+		return refs
+	}
+	for _, tc := range []struct {
+		u    incident.User
+		want []string
+	}{
+		{alice, []string{red.Ref, amber.Ref}}, // opened it, and so named on it
+		{bob, []string{amber.Ref}},
+		{carol, []string{red.Ref, amber.Ref}}, // named
+	} {
+		if got := refsFor(tc.u); !slices.Equal(got, tc.want) {
+			t.Errorf("ListIncidents(viewer %s) = %v, want %v", tc.u.Name, got, tc.want)
+		}
+	}
+	if got, err := e.s.GetUser(e.ctx, alice.ID); err != nil || !slices.Equal(got.Incidents, []string{red.Ref}) {
+		t.Errorf("alice after opening a TLP:RED incident: named on %v, %v; want [%s]", got.Incidents, err, red.Ref)
+	}
+	if tlp, by, err := e.s.IncidentAccess(e.ctx, red.Ref); err != nil || tlp != incident.TLPRed || by != "alice" {
+		t.Errorf("IncidentAccess(%s) = %s, %s, %v; want red, alice", red.Ref, tlp, by, err)
+	}
+	_, _, err = e.s.IncidentAccess(e.ctx, "INC-2026-9999")
+	wantIs(t, "IncidentAccess(missing)", err, store.ErrNotFound)
+
+	// Setting TLP:RED names whoever sets it; the others lose the incident.
+	if _, err := e.s.UpdateIncident(e.ctx, "carol", amber.Ref, store.IncidentPatch{TLP: ptr(incident.TLPRed), Reason: "customer data"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		u    incident.User
+		want []string
+	}{
+		{alice, []string{red.Ref}},
+		{bob, []string{amber.Ref}}, // opened it
+		{carol, []string{red.Ref, amber.Ref}},
+	} {
+		if got := refsFor(tc.u); !slices.Equal(got, tc.want) {
+			t.Errorf("after carol set TLP:RED on %s: ListIncidents(viewer %s) = %v, want %v", amber.Ref, tc.u.Name, got, tc.want)
+		}
+	}
 }

@@ -1,0 +1,62 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/store"
+)
+
+// Who sees an incident, beyond the role's permissions:
+//   - a guest sees only the incidents they are named on;
+//   - a TLP:RED incident is seen only by the people named on it and by
+//     whoever opened it (setting TLP:RED names the person who sets it).
+//
+// Everyone else is told the incident does not exist. These rules live here,
+// and every place that reads an incident by reference or lists incidents
+// goes through them.
+
+// maySee reports whether c may see incident ref, whose TLP and opener are
+// given.
+func (c *caller) maySee(ref string, tlp incident.TLP, openedBy string) bool {
+	named := slices.Contains(c.user.Incidents, ref)
+	if auth.Scoped(c.user.Role) {
+		return named
+	}
+	return tlp != incident.TLPRed || named || openedBy == c.user.Name
+}
+
+// checkIncident returns a not-found error when c may not see incident ref.
+// An incident that does not exist passes: the handler reports it as usual.
+func (s *Server) checkIncident(ctx context.Context, c *caller, ref string) error {
+	if auth.Scoped(c.user.Role) {
+		if !slices.Contains(c.user.Incidents, ref) {
+			return errNotFound("incident " + ref + ": not found")
+		}
+		return nil
+	}
+	tlp, openedBy, err := s.st.IncidentAccess(ctx, ref)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !c.maySee(ref, tlp, openedBy) {
+		return errNotFound("incident " + ref + ": not found")
+	}
+	return nil
+}
+
+// limit narrows an incident list to what c may see.
+func (c *caller) limit(f store.IncidentFilter) store.IncidentFilter {
+	if auth.Scoped(c.user.Role) {
+		f.Refs = append([]string{}, c.user.Incidents...)
+		return f
+	}
+	f.Viewer, f.Named = c.user.Name, c.user.Incidents
+	return f
+}

@@ -1,0 +1,73 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/firebreak-ir/firebreak/internal/incident"
+)
+
+// TestTLPRedNamedOnly: a TLP:RED incident is seen only by the people named
+// on it and whoever opened it; to everyone else, whatever their role, it
+// does not exist — by reference, in lists, in the status console.
+func TestTLPRedNamedOnly(t *testing.T) {
+	f := newFixture(t)
+	rec := f.do("commander", "POST", "/api/v1/incidents", map[string]any{"title": "Insider exfiltration", "tlp": "red"})
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("create TLP:RED incident: %d %s", rec.Code, rec.Body)
+	}
+	var red incident.Incident
+	decodeBody(t, rec, &red)
+	f.users["named"] = f.makeUser(incident.User{Name: "u-named", Role: incident.RoleResponder, Incidents: []string{red.Ref}})
+
+	sees := map[string]bool{"commander": true, "named": true} // the opener, and a responder named on it
+	for _, who := range []string{"commander", "named", "admin", "responder", "communications", "legal", "viewer", "guest"} {
+		for _, path := range []string{"/api/v1/incidents/" + red.Ref, "/api/v1/incidents/" + red.Ref + "/events",
+			"/api/v1/incidents/" + red.Ref + "/indicators", "/incidents/" + red.Ref} {
+			want := http.StatusNotFound
+			if sees[who] {
+				want = http.StatusOK
+			}
+			if rec := f.do(who, "GET", path, nil); rec.Code != want {
+				t.Errorf("%s GET %s = %d, want %d", who, path, rec.Code, want)
+			}
+		}
+		rec := f.do(who, "GET", "/api/v1/incidents?limit=100", nil)
+		if listed := strings.Contains(rec.Body.String(), red.Ref); listed != sees[who] && rec.Code == http.StatusOK {
+			t.Errorf("%s: incident list shows %s: %v, want %v", who, red.Ref, listed, sees[who])
+		}
+	}
+	// Not even a write reaches it.
+	if rec := f.do("admin", "PATCH", "/api/v1/incidents/"+red.Ref, map[string]any{"severity": "low"}); rec.Code != http.StatusNotFound {
+		t.Errorf("admin (not named) PATCH = %d, want 404", rec.Code)
+	}
+	if rec := f.do("communications", "POST", "/api/v1/status/events", map[string]any{"kind": "incident", "name": "Portal outage",
+		"incident_ref": red.Ref, "impact": "major", "update": map[string]any{"status": "investigating", "body": "Looking into it."}}); rec.Code != http.StatusNotFound {
+		t.Errorf("communications (not named) links a public incident to %s: %d, want 404", red.Ref, rec.Code)
+	}
+	if rec := f.do("communications", "GET", "/status?incident="+red.Ref, nil); rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), red.Ref) {
+		t.Errorf("status console for an unseen incident: %d, shows the reference: %v", rec.Code, strings.Contains(rec.Body.String(), red.Ref))
+	}
+
+	// Setting TLP:RED on an open incident names the person who sets it and
+	// hides it from the others; setting it back shows it again.
+	if rec := f.do("admin", "PATCH", "/api/v1/incidents/"+f.A.Ref, map[string]any{"tlp": "red", "reason": "insider suspected"}); rec.Code != http.StatusOK {
+		t.Fatalf("admin sets TLP:RED on %s: %d %s", f.A.Ref, rec.Code, rec.Body)
+	}
+	if rec := f.do("admin", "GET", "/api/v1/incidents/"+f.A.Ref, nil); rec.Code != http.StatusOK {
+		t.Errorf("admin after setting TLP:RED: %d, want 200 (named by setting it)", rec.Code)
+	}
+	if rec := f.do("responder", "GET", "/api/v1/incidents/"+f.A.Ref+"/tasks", nil); rec.Code != http.StatusNotFound {
+		t.Errorf("responder on %s after TLP:RED: %d, want 404", f.A.Ref, rec.Code)
+	}
+	if rec := f.do("guest", "GET", "/api/v1/incidents/"+f.A.Ref, nil); rec.Code != http.StatusOK {
+		t.Errorf("guest named on %s after TLP:RED: %d, want 200", f.A.Ref, rec.Code)
+	}
+	if rec := f.do("admin", "PATCH", "/api/v1/incidents/"+f.A.Ref, map[string]any{"tlp": "amber", "reason": "cleared"}); rec.Code != http.StatusOK {
+		t.Fatalf("admin sets TLP:AMBER: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do("responder", "GET", "/api/v1/incidents/"+f.A.Ref+"/tasks", nil); rec.Code != http.StatusOK {
+		t.Errorf("responder on %s after TLP:AMBER: %d, want 200", f.A.Ref, rec.Code)
+	}
+}
