@@ -88,11 +88,24 @@ func (s *Store) AddIndicators(ctx context.Context, actor, ref string, in []incid
 
 // ListIndicators returns a page of an incident's indicators.
 func (s *Store) ListIndicators(ctx context.Context, ref string, p Page) ([]incident.Indicator, error) {
+	return s.ListIndicatorsFor(ctx, ref, p, "")
+}
+
+// ListIndicatorsFor is ListIndicators as seen by viewer, who is not named
+// on the incident: TLP:RED indicators are for named people only, so only
+// those viewer added are listed. An empty viewer sees them all.
+func (s *Store) ListIndicatorsFor(ctx context.Context, ref string, p Page, viewer string) ([]incident.Indicator, error) {
 	id, err := s.incidentID(ctx, s.r, ref)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+indicatorCols+` FROM indicators WHERE incident_id = $1 AND id > $2 ORDER BY id LIMIT $3`, id, p.After, p.limit())
+	q, args := `SELECT `+indicatorCols+` FROM indicators WHERE incident_id = $1 AND id > $2`, []any{id, p.After}
+	if viewer != "" {
+		q += ` AND (tlp <> $3 OR created_by = $4)`
+		args = append(args, incident.TLPRed, viewer)
+	}
+	args = append(args, p.limit())
+	rows, err := s.r.QueryContext(ctx, q+fmt.Sprintf(` ORDER BY id LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list indicators of %s: %w", ref, err)
 	}

@@ -15,8 +15,10 @@ import (
 //   - a TLP:RED incident is seen only by the people named on it and by
 //     whoever opened it (setting TLP:RED names the person who sets it).
 //
-// Everyone else is told the incident does not exist. These rules live here,
-// and every place that reads an incident by reference or lists incidents
+// Everyone else is told the incident does not exist. Within an incident a
+// TLP:RED indicator is likewise listed only for the people named on the
+// incident and whoever added it. These rules live here, and every place
+// that reads an incident by reference or lists incidents or indicators
 // goes through them.
 
 // maySee reports whether c may see incident ref, whose TLP and opener are
@@ -59,4 +61,14 @@ func (c *caller) limit(f store.IncidentFilter) store.IncidentFilter {
 	}
 	f.Viewer, f.Named = c.user.Name, c.user.Incidents
 	return f
+}
+
+// indicatorViewer returns the viewer to list incident ref's indicators for:
+// none (all of them) for the people named on it, else c's name, so that
+// TLP:RED indicators others added are left out.
+func (c *caller) indicatorViewer(ref string) string {
+	if slices.Contains(c.user.Incidents, ref) {
+		return ""
+	}
+	return c.user.Name
 }

@@ -71,3 +71,29 @@ func TestTLPRedNamedOnly(t *testing.T) {
 		t.Errorf("responder on %s after TLP:AMBER: %d, want 200", f.A.Ref, rec.Code)
 	}
 }
+
+// TestTLPRedIndicator: in an incident others may see, a TLP:RED indicator
+// is listed only for the people named on the incident and whoever added it.
+func TestTLPRedIndicator(t *testing.T) {
+	f := newFixture(t)
+	rec := f.do("responder", "POST", "/api/v1/incidents/"+f.A.Ref+"/indicators", map[string]any{"indicators": []map[string]any{
+		{"type": "domain", "value": "source-of-the-tip.example", "tlp": "red"}, {"type": "domain", "value": "c2.example", "tlp": "amber"}}})
+	if rec.Code != http.StatusOK && rec.Code != http.StatusCreated {
+		t.Fatalf("add indicators: %d %s", rec.Code, rec.Body)
+	}
+	for who, sees := range map[string]bool{"responder": true, "guest": true, "commander": false, "admin": false, "viewer": false} {
+		for _, path := range []string{"/api/v1/incidents/" + f.A.Ref + "/indicators", "/incidents/" + f.A.Ref + "/indicators"} {
+			rec := f.do(who, "GET", path, nil)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("%s GET %s = %d", who, path, rec.Code)
+			}
+			body := rec.Body.String()
+			if got := strings.Contains(body, "source-of-the-tip.example"); got != sees {
+				t.Errorf("%s GET %s: TLP:RED indicator listed %v, want %v", who, path, got, sees)
+			}
+			if !strings.Contains(body, "c2.example") {
+				t.Errorf("%s GET %s: the TLP:AMBER indicator is missing", who, path)
+			}
+		}
+	}
+}

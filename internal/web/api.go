@@ -403,12 +403,13 @@ func (s *Server) blastRadius(w http.ResponseWriter, r *http.Request, _ *caller) 
 	return nil
 }
 
-func (s *Server) listIndicators(w http.ResponseWriter, r *http.Request, _ *caller) error {
+func (s *Server) listIndicators(w http.ResponseWriter, r *http.Request, c *caller) error {
 	p, err := page(r)
 	if err != nil {
 		return err
 	}
-	items, err := s.st.ListIndicators(r.Context(), r.PathValue("ref"), p)
+	ref := r.PathValue("ref")
+	items, err := s.st.ListIndicatorsFor(r.Context(), ref, p, c.indicatorViewer(ref))
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ func (s *Server) renderIndicators(w http.ResponseWriter, r *http.Request, c *cal
 	}
 	v := indicatorsView{incidentFrame: fr, Types: incident.IndicatorTypes, TLPs: incident.TLPs, Form: fm, Added: r.URL.Query().Get("added"),
 		Rejected: r.URL.Query().Get("rejected")}
-	if v.Indicators, err = s.st.ListIndicators(r.Context(), ref, all); err != nil {
+	if v.Indicators, err = s.st.ListIndicatorsFor(r.Context(), ref, all, c.indicatorViewer(ref)); err != nil {
 		return err
 	}
 	return s.render(w, status, "indicators.html", c, "Indicators · "+ref, v)

@@ -2567,6 +2567,18 @@ func testTLPRedNamed(t *testing.T, e *env) {
 	_, _, err = e.s.IncidentAccess(e.ctx, "INC-2026-9999")
 	wantIs(t, "IncidentAccess(missing)", err, store.ErrNotFound)
 
+	// A TLP:RED indicator in an incident others see: listed for whoever
+	// added it, hidden from other viewers, all listed without a viewer.
+	if _, _, err := e.s.AddIndicators(e.ctx, "bob", amber.Ref, []incident.Indicator{
+		{Type: incident.IndDomain, Value: "tipster.example", TLP: incident.TLPRed}, {Type: incident.IndDomain, Value: "c2.example"}}); err != nil {
+		t.Fatal(err)
+	}
+	for viewer, want := range map[string]int{"bob": 2, "alice": 1, "": 2} {
+		if list, err := e.s.ListIndicatorsFor(e.ctx, amber.Ref, store.Page{}, viewer); err != nil || len(list) != want {
+			t.Errorf("ListIndicatorsFor(%s, viewer %q) = %d indicators, %v; want %d", amber.Ref, viewer, len(list), err, want)
+		}
+	}
+
 	// Setting TLP:RED names whoever sets it; the others lose the incident.
 	if _, err := e.s.UpdateIncident(e.ctx, "carol", amber.Ref, store.IncidentPatch{TLP: ptr(incident.TLPRed), Reason: "customer data"}); err != nil {
 		t.Fatal(err)
