@@ -134,6 +134,9 @@ type Options struct {
 	// Rerender is how often the page is rendered even without a change
 	// (default 1 minute), so time-dependent parts stay true.
 	Rerender time.Duration
+	// Schedule is how often maintenances are moved at their scheduled
+	// times (store.AdvanceMaintenances; default 15s, negative: never).
+	Schedule time.Duration
 	Logger   *slog.Logger
 	Now      func() time.Time
 }
@@ -157,6 +160,9 @@ func New(st *store.Store, srv *status.Server, opt Options) *Publisher {
 	}
 	if opt.Rerender <= 0 {
 		opt.Rerender = time.Minute
+	}
+	if opt.Schedule == 0 {
+		opt.Schedule = 15 * time.Second
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
@@ -229,6 +235,13 @@ func (p *Publisher) Run(ctx context.Context) {
 	defer poll.Stop()
 	rerender := time.NewTicker(p.opt.Rerender)
 	defer rerender.Stop()
+	var schedule <-chan time.Time
+	if p.opt.Schedule > 0 {
+		t := time.NewTicker(p.opt.Schedule)
+		defer t.Stop()
+		schedule = t.C
+		p.advance(ctx)
+	}
 	for {
 		force := false
 		select {
@@ -239,11 +252,28 @@ func (p *Publisher) Run(ctx context.Context) {
 		case <-poll.C:
 		case <-rerender.C:
 			force = true
+		case <-schedule:
+			if !p.advance(ctx) {
+				continue
+			}
 		}
 		if err := p.Refresh(ctx, force); err != nil && ctx.Err() == nil {
 			p.opt.Logger.Error("status page refresh failed; the previous page keeps serving", "err", err)
 		}
 	}
+}
+
+// advance moves maintenances whose scheduled time has come, and reports
+// whether any moved.
+func (p *Publisher) advance(ctx context.Context) bool {
+	n, err := p.st.AdvanceMaintenances(ctx)
+	if err != nil && ctx.Err() == nil {
+		p.opt.Logger.Error("moving maintenances at their scheduled times failed", "err", err)
+	}
+	if n > 0 {
+		p.opt.Logger.Info("maintenances moved at their scheduled times", "count", n)
+	}
+	return n > 0
 }
 
 // listen forwards PostgreSQL notifications, reconnecting with backoff.

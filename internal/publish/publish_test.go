@@ -272,3 +272,40 @@ func TestCheckRefusesWhatCannotRender(t *testing.T) {
 		t.Fatalf("the page does not render: %v", err)
 	}
 }
+
+// TestPublisherStartsMaintenance: Run moves a maintenance whose window has
+// opened, and the page shows it in progress with its component under
+// maintenance, with nobody publishing anything.
+func TestPublisherStartsMaintenance(t *testing.T) {
+	ctx := t.Context()
+	st := openStore(t)
+	c, err := st.CreateComponent(ctx, "admin", store.StatusComponent{Name: "Voice API"})
+	fatal(t, err)
+	from, until := time.Now().Add(300*time.Millisecond), time.Now().Add(time.Hour)
+	ev, err := st.CreateStatusEvent(ctx, "carol", store.NewStatusEvent{Kind: store.EventMaintenance, Name: "Core router replacement",
+		ScheduledFor: &from, ScheduledUntil: &until,
+		Update: store.NewStatusUpdate{Status: "scheduled", Body: "Planned work.", Affected: []store.Affected{{ComponentID: c.ID, Status: "operational"}}}})
+	fatal(t, err)
+	_, err = st.ApproveStatusUpdate(ctx, "dave", ev.Updates[0].ID)
+	fatal(t, err)
+	_, err = st.PublishStatusUpdate(ctx, "dave", ev.Updates[0].ID)
+	fatal(t, err)
+
+	srv := status.NewServer(nil)
+	p := New(st, srv, Options{Defaults: store.StatusSettings{Name: "Example", URL: "https://status.example.com"}, Poll: 20 * time.Millisecond,
+		Schedule: 50 * time.Millisecond})
+	fatal(t, p.Refresh(ctx, true))
+	go p.Run(ctx)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		m, ok1 := srv.Snapshot().Lookup("/api/v2/scheduled-maintenances/active.json")
+		comps, ok2 := srv.Snapshot().Lookup("/api/v2/components.json")
+		if ok1 && ok2 && strings.Contains(string(m.Body), `"in_progress"`) && strings.Contains(string(m.Body), store.MaintenanceStartedBody) &&
+			strings.Contains(string(comps.Body), `"under_maintenance"`) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	m, _ := srv.Snapshot().Lookup("/api/v2/scheduled-maintenances/active.json")
+	t.Fatalf("the maintenance did not start on the page within 5 s: %s", m.Body)
+}

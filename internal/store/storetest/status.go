@@ -315,3 +315,105 @@ func testStatusHistoryWindow(t *testing.T, e *env) {
 		t.Errorf("history = %v, want %v (the change before the window, then the one inside it)", got, want)
 	}
 }
+
+// testStatusMaintenanceSchedule: a published maintenance starts and
+// completes at its scheduled times, once each; its components go under
+// maintenance and back; one a person moved to verifying is left alone; a
+// window that closed unseen completes at once.
+func testStatusMaintenanceSchedule(t *testing.T, e *env) {
+	voice, portal := e.component(t, "Voice API"), e.component(t, "Customer portal")
+	schedule := func(name string, from, until time.Time, comps ...store.StatusComponent) store.StatusEvent {
+		var aff []store.Affected
+		for _, c := range comps {
+			aff = append(aff, store.Affected{ComponentID: c.ID, Status: incident.StatusOperational})
+		}
+		ev, err := e.s.CreateStatusEvent(e.ctx, "carol", store.NewStatusEvent{Kind: store.EventMaintenance, Name: name,
+			ScheduledFor: &from, ScheduledUntil: &until, Update: store.NewStatusUpdate{Status: "scheduled", Body: "Planned work.", Affected: aff}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.ApproveStatusUpdate(e.ctx, "dave", ev.Updates[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.PublishStatusUpdate(e.ctx, "dave", ev.Updates[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	statusOf := func(c store.StatusComponent) incident.ServiceStatus {
+		cs, err := e.s.Components(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range cs {
+			if x.ID == c.ID {
+				return x.Status
+			}
+		}
+		t.Fatalf("component %s gone", c.Name)
+		return ""
+	}
+	advance := func(want int) {
+		t.Helper()
+		if n, err := e.s.AdvanceMaintenances(e.ctx); err != nil || n != want {
+			t.Fatalf("AdvanceMaintenances() = %d, %v; want %d moves", n, err, want)
+		}
+	}
+	eventStatus := func(ev store.StatusEvent) string {
+		got, err := e.s.StatusEvent(e.ctx, ev.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Status
+	}
+	now := e.clk.Now()
+	router := schedule("Core router replacement", now.Add(time.Hour), now.Add(3*time.Hour), voice)
+	manual := schedule("Portal upgrade", now.Add(time.Hour), now.Add(2*time.Hour), portal)
+	advance(0) // not yet
+
+	e.clk.Advance(90 * time.Minute)
+	v := e.statusVersion(t)
+	advance(2)
+	advance(0) // once
+	if eventStatus(router) != "in_progress" || statusOf(voice) != incident.StatusMaintenance || e.statusVersion(t) <= v {
+		t.Fatalf("after the start: %s, voice %s, version %d → %d; want in_progress, under_maintenance, moved",
+			eventStatus(router), statusOf(voice), v, e.statusVersion(t))
+	}
+	got, err := e.s.StatusEvent(e.ctx, router.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := got.Updates[len(got.Updates)-1]
+	if last.Status != "in_progress" || last.Body != store.MaintenanceStartedBody || last.PublishedBy != store.ScheduleActor || last.State != store.UpdatePublished {
+		t.Errorf("update published at the start = %+v", last)
+	}
+	// A person moves the portal upgrade to verifying: the schedule leaves it.
+	d, err := e.s.DraftStatusUpdate(e.ctx, "carol", manual.ID, store.NewStatusUpdate{Status: "verifying", Body: "Checking."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.ApproveStatusUpdate(e.ctx, "dave", d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.PublishStatusUpdate(e.ctx, "dave", d.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	e.clk.Advance(2 * time.Hour) // both windows closed
+	advance(1)
+	if eventStatus(router) != "completed" || statusOf(voice) != incident.StatusOperational {
+		t.Errorf("after the end: %s, voice %s; want completed, operational", eventStatus(router), statusOf(voice))
+	}
+	if eventStatus(manual) != "verifying" || statusOf(portal) != incident.StatusMaintenance {
+		t.Errorf("maintenance a person moved to verifying: %s, portal %s; want it left verifying, under maintenance", eventStatus(manual), statusOf(portal))
+	}
+
+	// A window that opened and closed while nothing ran completes at once.
+	now = e.clk.Now()
+	missed := schedule("Night work", now.Add(time.Minute), now.Add(2*time.Minute), voice)
+	e.clk.Advance(time.Hour)
+	advance(1)
+	if eventStatus(missed) != "completed" || statusOf(voice) != incident.StatusOperational {
+		t.Errorf("missed window: %s, voice %s; want completed, operational", eventStatus(missed), statusOf(voice))
+	}
+}

@@ -129,6 +129,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Status/MaintenanceAndDirect", testStatusMaintenanceAndDirect},
 		{"Status/ResolveRestores", testStatusResolveRestores},
 		{"Status/HistoryWindow", testStatusHistoryWindow},
+		{"Status/MaintenanceSchedule", testStatusMaintenanceSchedule},
 	}
 	for _, tc := range append(tests, subscriberTests...) {
 		t.Run(tc.name, func(t *testing.T) {

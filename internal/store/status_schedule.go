@@ -1,0 +1,172 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+
+	"github.com/firebreak-ir/firebreak/internal/incident"
+)
+
+// ScheduleActor is who publishes the updates that move a maintenance at its
+// scheduled times.
+const ScheduleActor = "schedule"
+
+// The updates published when a maintenance's window opens and closes.
+const (
+	MaintenanceStartedBody   = "The scheduled maintenance has started."
+	MaintenanceCompletedBody = "The scheduled maintenance is complete."
+)
+
+// AdvanceMaintenances moves published maintenances whose time has come:
+// a scheduled one whose window has opened goes in progress, its components
+// under maintenance; one in progress whose window has closed completes, its
+// components back to operational unless another open event holds them. (A
+// maintenance someone moved to verifying is left to them.) Each move
+// publishes an update with a fixed text, notifies subscribers, and is
+// audited, as a published update would be; the text was agreed when the
+// maintenance was approved, so no second person reads it. It returns how
+// many maintenances moved. Replicas may all call it: a move happens once.
+func (s *Store) AdvanceMaintenances(ctx context.Context) (int, error) {
+	now := fmtTime(s.now().UTC())
+	rows, err := s.r.QueryContext(ctx, `SELECT id, status FROM status_events WHERE kind = $1 AND published = 1 AND (
+		(status = 'scheduled' AND scheduled_for <= $2) OR (status = 'in_progress' AND scheduled_until <= $2)) ORDER BY id`, EventMaintenance, now)
+	if err != nil {
+		return 0, fmt.Errorf("due maintenances: %w", err)
+	}
+	type due struct {
+		id     int64
+		status string
+	}
+	var list []due
+	for rows.Next() {
+		var d due
+		if err := rows.Scan(&d.id, &d.status); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("due maintenances: %w", err)
+		}
+		list = append(list, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("due maintenances: %w", err)
+	}
+	moved := 0
+	for _, d := range list {
+		ok, err := s.advanceMaintenance(ctx, d.id, d.status)
+		if err != nil {
+			return moved, err
+		}
+		if ok {
+			moved++
+		}
+	}
+	return moved, nil
+}
+
+// advanceMaintenance makes one move of maintenance id from status from; ok
+// is false when the maintenance was no longer there (another replica, or a
+// person, moved it first).
+func (s *Store) advanceMaintenance(ctx context.Context, id int64, from string) (ok bool, err error) {
+	err = s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		ev, err := s.statusEvent(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		to, body := "in_progress", MaintenanceStartedBody
+		if from == "in_progress" || ev.ScheduledUntil != nil && !ev.ScheduledUntil.After(now) {
+			// A window that closed before it was seen open (the server was
+			// down through it) completes at once.
+			to, body = "completed", MaintenanceCompletedBody
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE status_events SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4`, to, fmtTime(now), id, from)
+		if err != nil {
+			return fmt.Errorf("move maintenance %d: %w", id, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return err // moved already: nothing to do
+		}
+		var affected []Affected
+		if to == "completed" {
+			if affected, err = s.restoreOnClose(ctx, tx, id); err != nil {
+				return err
+			}
+		} else {
+			ids, err := s.eventComponentIDs(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			for _, c := range ids {
+				affected = append(affected, Affected{ComponentID: c, Status: incident.StatusMaintenance})
+			}
+		}
+		if affected == nil {
+			affected = []Affected{}
+		}
+		for i, a := range affected {
+			old, err := s.setComponentStatus(ctx, tx, a.ComponentID, a.Status, now)
+			if err != nil {
+				return err
+			}
+			affected[i].OldStatus = old
+		}
+		at := fmtTime(now)
+		u := StatusUpdate{PublicID: publicID(), EventID: id, State: UpdatePublished, Status: to, Body: body, Affected: affected,
+			DraftedBy: ScheduleActor, DraftedAt: now, ApprovedBy: ScheduleActor, PublishedBy: ScheduleActor, PublishedAt: &now}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO status_updates (public_id, event_id, state, status, body, affected, drafted_by, drafted_at, approved_by, approved_at, published_by, published_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7, $8, $7, $8) RETURNING id`,
+			u.PublicID, id, u.State, u.Status, u.Body, jsonText(u.Affected), ScheduleActor, at).Scan(&u.ID); err != nil {
+			return fmt.Errorf("publish scheduled update: %w", err)
+		}
+		if err := s.bumpStatus(ctx, tx); err != nil {
+			return err
+		}
+		n, err := s.noticeFor(ctx, tx, ev, u, now)
+		if err != nil {
+			return err
+		}
+		if err := s.enqueueNotice(ctx, tx, n); err != nil {
+			return fmt.Errorf("queue notices: %w", err)
+		}
+		if ev.IncidentRef != "" {
+			incID, err := s.incidentID(ctx, tx, ev.IncidentRef)
+			if err != nil {
+				return err
+			}
+			text := fmt.Sprintf("Status page update published at the scheduled time (%s, %q): %s", to, ev.Name, body)
+			if _, err := s.appendEvent(ctx, tx, incID, incident.Event{Kind: incident.KindCommunication, Actor: ScheduleActor, Text: text,
+				Source: incident.SourceSystem, Visibility: incident.VisibilityPublic, OccurredAt: now}); err != nil {
+				return err
+			}
+		}
+		ok = true
+		return s.audit(ctx, tx, ScheduleActor, "status.update.publish", ev.IncidentRef, fmt.Sprintf("status-update/%d", u.ID),
+			map[string]any{"event": ev.PublicID, "status": u.Status, "body": u.Body, "affected": u.Affected, "scheduled": true})
+	})
+	return ok, err
+}
+
+// eventComponentIDs lists every component a published update of the event
+// named.
+func (s *Store) eventComponentIDs(ctx context.Context, q queryer, eventID int64) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT affected FROM status_updates WHERE event_id = $1 AND state = $2 ORDER BY id`, eventID, UpdatePublished)
+	if err != nil {
+		return nil, fmt.Errorf("event components: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var as []Affected
+		if err := rows.Scan(jsonCol{&as}); err != nil {
+			return nil, fmt.Errorf("event components: %w", err)
+		}
+		for _, a := range as {
+			if !slices.Contains(ids, a.ComponentID) {
+				ids = append(ids, a.ComponentID)
+			}
+		}
+	}
+	return ids, rows.Err()
+}
