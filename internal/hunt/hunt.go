@@ -112,7 +112,7 @@ type Engine struct {
 	litOwners []owner
 	strInds   []incident.Indicator
 	rules     []*sigma.Rule
-	slowRules []int // rules with no literal prefilter: evaluated on every line
+	slowRules []int // rules with no literal prefilter in some log format (see literalIndex.slow)
 	hashes    map[string]incident.Indicator
 	hashTypes map[incident.IndicatorType]bool
 	names     []incident.Indicator // file_name indicators (may hold * and ?)
@@ -167,8 +167,8 @@ func New(opt Options) (*Engine, error) {
 		}
 	}
 	for ri, r := range opt.Rules {
-		// A rule with literals for the strictest escaping has them for
-		// every escaping.
+		// Slow in some log format: a rule with literals for the strictest
+		// escaping has them for every escaping.
 		if req, ok := r.Literals(); !ok || len(req) == 0 {
 			e.slowRules = append(e.slowRules, ri)
 		}
@@ -198,6 +198,7 @@ type literalIndex struct {
 	once   sync.Once
 	lits   *match.Literals
 	owners [][]owner
+	slow   []int // rules with no literal for this escaping: evaluated on every line
 	err    error
 }
 
@@ -214,6 +215,7 @@ func (e *Engine) literals(esc sigma.Escaping, sample []byte) (*literalIndex, err
 		for ri, r := range e.rules {
 			req, ok := r.LiteralsFor(esc)
 			if !ok || len(req) == 0 {
+				x.slow = append(x.slow, ri)
 				continue
 			}
 			for _, l := range req {
@@ -262,8 +264,9 @@ func dedupe(pats [][]byte, owners [][]owner) ([][]byte, [][]owner) {
 	return outP, outO
 }
 
-// SlowRules returns the rules that cannot be prefiltered and so are
-// evaluated on every line: they make a hunt slower.
+// SlowRules returns the rules that cannot be prefiltered in every log
+// format (JSON lines may escape what IIS and NCSA lines write as it is), and
+// so are evaluated on every line of such logs: they make a hunt slower.
 func (e *Engine) SlowRules() []*sigma.Rule {
 	var out []*sigma.Rule
 	for _, i := range e.slowRules {

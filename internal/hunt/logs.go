@@ -252,7 +252,9 @@ func (e *Engine) readFile(ctx context.Context, path string, jobs, ordered chan<-
 	var carry []byte
 	size := e.opt.ChunkSize
 	for {
-		buf := getBuf(size)
+		// The carry (a line's start, or what followed a skipped line) may
+		// be longer than a chunk: the buffer always holds it and more.
+		buf := getBuf(max(size, 2*len(carry)))
 		n := copy(buf, carry)
 		m, err := io.ReadFull(rc, buf[n:])
 		n += m
@@ -280,8 +282,8 @@ func (e *Engine) readFile(ctx context.Context, path string, jobs, ordered chan<-
 		if !eof {
 			i := bytes.LastIndexByte(buf, '\n')
 			if i < 0 {
-				putBuf(buf)
 				if len(buf) >= maxLine {
+					putBuf(buf)
 					// One enormous line: skip to its end, report it.
 					fc.skipped()
 					rest, err := skipLine(rc)
@@ -291,8 +293,9 @@ func (e *Engine) readFile(ctx context.Context, path string, jobs, ordered chan<-
 					}
 					continue
 				}
-				size *= 2 // a line longer than the chunk: read more
+				size = 2 * len(buf) // a line longer than the chunk: read more
 				carry = append(carry[:0], buf...)
+				putBuf(buf)
 				continue
 			}
 			cut = i + 1
@@ -454,7 +457,7 @@ func (e *Engine) scanChunk(c *chunk, sc *scratch) chunkResult {
 			}
 		}
 		jsonNeedsParse := c.format == logfmt.JSONLines && e.ips.Len() > 0
-		if ipHit == "" && len(lineHits) == 0 && len(e.slowRules) == 0 && !jsonNeedsParse {
+		if ipHit == "" && len(lineHits) == 0 && len(idx.slow) == 0 && !jsonNeedsParse {
 			continue
 		}
 		rec := &sc.rec
@@ -471,6 +474,7 @@ func (e *Engine) scanChunk(c *chunk, sc *scratch) chunkResult {
 		}
 		e.evaluate(idx, c.file, lineNo, line, start, lineHits, ipHit, rec, sc, &res)
 	}
+	sc.rec.Reset() // nothing keeps pointing into the chunk once it is released
 	return res
 }
 
@@ -590,7 +594,7 @@ func (e *Engine) evaluate(idx *literalIndex, file string, lineNo int64, line []b
 			}
 		}
 	}
-	for _, ri := range e.slowRules {
+	for _, ri := range idx.slow {
 		if r := e.rules[ri]; r.Match(event{rec}) {
 			add(r.ID, r.Title, r.Severity.String(), "")
 		}

@@ -158,3 +158,25 @@ func TestRawKeepsEscapes(t *testing.T) {
 		t.Errorf(`Raw("cs-referer") = %q, true, want absent`, v)
 	}
 }
+
+// TestUnescapeBackslash: the escapes Apache and nginx write are resolved;
+// anything else stays as written, so a printable byte in a field is in the
+// raw line too.
+func TestUnescapeBackslash(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`a\"b`, `a"b`},
+		{`a\\b`, `a\b`},
+		{`\x22\x5c`, `"\`},
+		{`\x0a\x1b\x7f\xff`, "\n\x1b\x7f\xff"},
+		{`\n\r\t\b\v`, "\n\r\t\b\v"},
+		{`c=\x2fbin\x2fsh`, `c=\x2fbin\x2fsh`}, // '/' is never written escaped
+		{`\x41\/\q`, `\x41\/\q`},
+		{`\x4`, `\x4`},
+		{`\xzz`, `\xzz`},
+		{`end\`, `end\`},
+	} {
+		if got := string(unescapeBackslash(nil, []byte(tc.in))); got != tc.want {
+			t.Errorf("unescapeBackslash(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -476,8 +476,13 @@ func trimEOL(line []byte) []byte {
 	return line
 }
 
-// unescapeBackslash appends src with Apache/nginx log escapes resolved:
-// \" \\ \b \n \r \t \v and \xhh. Anything else keeps the escaped byte.
+// unescapeBackslash appends src with the escapes Apache and nginx write
+// resolved: \" \\ \b \n \r \t \v, and \xhh for the bytes they escape that
+// way (control bytes, bytes from 0x7f, the quote and the backslash).
+// Anything else is kept as written, backslash included: neither server
+// writes "\x2f" or "\/" for '/', so such text is what was logged, and a
+// field can hold a printable byte only where the raw line has it (which
+// the hunt engine's literal prefilter relies on, sigma.EscapeLine).
 func unescapeBackslash(dst, src []byte) []byte {
 	for i := 0; i < len(src); i++ {
 		c := src[i]
@@ -499,13 +504,17 @@ func unescapeBackslash(dst, src []byte) []byte {
 			dst = append(dst, '\v')
 		case 'x':
 			if i+2 < len(src) && isHex(src[i+1]) && isHex(src[i+2]) {
-				dst = append(dst, unhex(src[i+1])<<4|unhex(src[i+2]))
-				i += 2
-			} else {
-				dst = append(dst, '\\', 'x')
+				if v := unhex(src[i+1])<<4 | unhex(src[i+2]); v < 0x20 || v >= 0x7f || v == '"' || v == '\\' {
+					dst = append(dst, v)
+					i += 2
+					continue
+				}
 			}
-		default:
+			dst = append(dst, '\\', 'x')
+		case '"', '\\':
 			dst = append(dst, e)
+		default:
+			dst = append(dst, '\\', e)
 		}
 	}
 	return dst

@@ -10,20 +10,23 @@ import (
 // Literals finds many byte strings in a buffer at once, ignoring ASCII case.
 //
 // It samples the buffer instead of reading every position. With G the gram
-// length (8 bytes for patterns of 16 bytes or more, 4 for shorter ones) and m
-// the length of the shortest pattern, every occurrence of a pattern covers
-// m-G+1 consecutive positions at which one of its first G-byte windows
-// ("grams") starts, so looking only at every (m-G+1)th position cannot miss
-// one. Each sampled gram is folded to lower case and hashed into a 1 Mbit
-// filter that fits in L2 cache; only on a filter hit is it looked up among
-// the patterns' grams and verified. Long grams keep common text ("aspx",
-// ".com") from matching the grams of many patterns at once.
+// length (4 bytes; 8 for long patterns whose 4-byte grams many patterns
+// share) and m the length of the shortest pattern of a class, a pattern
+// indexed by s = m-G+1 consecutive grams of its own has one of them start
+// at a sampled position wherever it occurs, if every sth position is
+// sampled. Which s grams is chosen per pattern: those rarest in a sample of
+// the text and least shared with other patterns. Each sampled gram is
+// folded to lower case and looked up in a 1 Mbit filter that fits in L2
+// cache; only on a filter hit is it looked up among the patterns' grams and
+// verified. Patterns too short to sample well are found by jumping between
+// occurrences of their first byte instead (anchored).
 type Literals struct {
 	pats     [][]byte   // folded to lower case
 	samplers []*sampler // one per length class
 	// anchored holds short patterns found by jumping between occurrences
-	// of their first byte: those under 4 bytes, and those under 8 when few
-	// distinct first bytes make that cheaper than sampling ("=cmd", "=id").
+	// of their first byte: those under 4 bytes, those under 8 when few
+	// distinct first bytes make that cheaper than sampling ("=cmd", "=id"),
+	// and the shortest longer ones that start with such a byte (absorb).
 	anchored map[byte]*anchorGroup
 	sample   []byte // text like the text to scan (compiling only)
 }
@@ -221,25 +224,31 @@ func (l *Literals) windowsOnce(idx []int) (mid, starts, long []int, stride int) 
 	return mid, starts, long, stride
 }
 
-// absorb moves the patterns of a class whose first byte the scan already
-// jumps between into the anchored groups: there they cost a comparison at
-// those bytes, while in the class the shortest pattern sets the stride of
-// the scan for all ("=cmd.exe" beside 10k domain names of 9 bytes or
-// more), and every pattern's grams fill the filter.
+// absorb moves the shortest patterns of a class into the anchored groups
+// while their first byte is one the scan already jumps between: there
+// they cost a comparison at each occurrence of that byte, while in the
+// class the shortest pattern sets the stride of the scan for all of them
+// ("=cmd.exe" beside 10k domain names of 9 bytes or more). A group takes
+// at most maxAnchored patterns: it is compared one pattern at a time.
 func (l *Literals) absorb(idx []int) []int {
 	if len(l.anchored) == 0 {
 		return idx
 	}
-	var rest []int
-	for _, i := range idx {
-		if _, ok := l.anchored[l.pats[i][0]]; ok {
-			l.anchor(i)
-		} else {
-			rest = append(rest, i)
+	idx = slices.Clone(idx)
+	slices.SortStableFunc(idx, func(a, b int) int { return len(l.pats[a]) - len(l.pats[b]) })
+	for len(idx) > 0 {
+		g, ok := l.anchored[l.pats[idx[0]][0]]
+		if !ok || len(g.pats) >= maxAnchored {
+			break
 		}
+		l.anchor(idx[0])
+		idx = idx[1:]
 	}
-	return rest
+	return idx
 }
+
+// maxAnchored bounds the patterns absorb puts in one anchored group.
+const maxAnchored = 32
 
 // newSampler indexes patterns idx by their grams at offsets starts[j] to
 // starts[j]+stride-1 (from 0 when starts is nil).
@@ -428,7 +437,7 @@ func scanAnchored(pats [][]byte, buf []byte, lo byte, g *anchorGroup, fn func(pa
 const candidates = 256
 
 func (s *sampler) scan(pats [][]byte, buf []byte, fn func(pat, start int) bool) bool {
-	var cand [candidates]int32
+	var cand [candidates]int
 	for i := 0; i+s.gram <= len(buf); {
 		var n int
 		if s.gram == 8 {
@@ -437,7 +446,7 @@ func (s *sampler) scan(pats [][]byte, buf []byte, fn func(pat, start int) bool) 
 			i, n = s.probe4(buf, i, &cand)
 		}
 		for _, c := range cand[:n] {
-			if !s.verify(pats, buf, int(c), s.key(buf[c:]), fn) {
+			if !s.verify(pats, buf, c, s.key(buf[c:]), fn) {
 				return false
 			}
 		}
@@ -448,13 +457,13 @@ func (s *sampler) scan(pats [][]byte, buf []byte, fn func(pat, start int) bool) 
 // probe4 samples 4-byte grams from position i on, and returns where it
 // stopped and how many positions whose gram passed the filter it put in
 // cand. It stops at the end of buf or when cand is full.
-func (s *sampler) probe4(buf []byte, i int, cand *[candidates]int32) (next, n int) {
+func (s *sampler) probe4(buf []byte, i int, cand *[candidates]int) (next, n int) {
 	filter, stride, last := s.filter, s.stride, len(buf)-4
 	for ; i <= last && n < candidates; i += stride {
 		g := uint64(binary.LittleEndian.Uint32(buf[i:]) | fold4)
 		w, b := filterProbe(g)
 		if filter[w]&b == b {
-			cand[uint8(n)] = int32(i)
+			cand[uint8(n)] = i
 			n++
 		}
 	}
@@ -462,13 +471,13 @@ func (s *sampler) probe4(buf []byte, i int, cand *[candidates]int32) (next, n in
 }
 
 // probe8 is probe4 for 8-byte grams.
-func (s *sampler) probe8(buf []byte, i int, cand *[candidates]int32) (next, n int) {
+func (s *sampler) probe8(buf []byte, i int, cand *[candidates]int) (next, n int) {
 	filter, stride, last := s.filter, s.stride, len(buf)-8
 	for ; i <= last && n < candidates; i += stride {
 		g := binary.LittleEndian.Uint64(buf[i:]) | fold8
 		w, b := filterProbe(g)
 		if filter[w]&b == b {
-			cand[uint8(n)] = int32(i)
+			cand[uint8(n)] = i
 			n++
 		}
 	}

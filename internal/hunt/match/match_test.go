@@ -245,3 +245,32 @@ func TestU32map(t *testing.T) {
 		}
 	}
 }
+
+// TestAnchoredGroupsBounded: a short pattern anchors its first byte, and
+// the shortest patterns starting with it join it, but a group never takes
+// thousands of them (it is compared one pattern at a time at every
+// occurrence of the byte).
+func TestAnchoredGroupsBounded(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	pats := [][]byte{[]byte("bin"), []byte("ab.ru")}
+	for range 5000 {
+		label := make([]byte, 6+r.IntN(10))
+		for j := range label {
+			label[j] = "abcdefghijklmnopqrstuvwxyz"[r.IntN(26)]
+		}
+		pats = append(pats, append(label, ".com"...))
+	}
+	l, err := NewLiterals(pats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b, g := range l.anchored {
+		if len(g.pats) > maxAnchored+2 {
+			t.Errorf("anchored group %q holds %d patterns, want at most %d", b, len(g.pats), maxAnchored+2)
+		}
+	}
+	buf := []byte("GET /_vti_bin/x?u=ab.ru&q=" + string(pats[100]) + " abcab")
+	if got, want := l.Sorted(buf, nil), naive(pats, buf); !slices.Equal(got, want) {
+		t.Errorf("Scan = %v, want %v", got, want)
+	}
+}

@@ -134,11 +134,15 @@ func (r *Rule) Fields() []string { return slices.Clone(r.fields) }
 // Keywords are matched against the raw line itself. A field value, though,
 // may be a decoded copy of what the line holds (IIS writes a space as '+',
 // NCSA and JSON logs escape quotes, backslashes and control characters,
-// some JSON encoders also '/', '<', '>', '&', the single quote and non-ASCII), so field
-// literals are cut at those bytes and keep only runs of printable ASCII
-// other than them. Soundness then assumes only that every value Field
-// returns is the raw line's text for that field after such unescaping — not
-// percent-decoded, case-changed or synthesised.
+// some JSON encoders also '/', '<', '>', '&', the single quote and
+// non-ASCII), so field literals are cut at those bytes and keep only runs
+// of printable ASCII other than them (EscapeAny; LiteralsFor(EscapeLine)
+// keeps '/', '<', '>', '&' and the single quote, for IIS and NCSA lines).
+// Soundness then assumes only that every value Field returns is the raw
+// line's text for that field after such unescaping, and that unescaping
+// yields a byte the escaping keeps only where the line has that byte — not
+// percent-decoded, case-changed or synthesised (the hunt engine's NCSA
+// parser decodes \xhh only for the bytes servers escape that way).
 //
 // The caller must not modify the returned slices.
 func (r *Rule) Literals() (required [][]byte, ok bool) { return r.LiteralsFor(EscapeAny) }
