@@ -234,8 +234,20 @@ func (l *Literals) absorb(idx []int) []int {
 	if len(l.anchored) == 0 {
 		return idx
 	}
+	anchorable := func(i int) int {
+		if _, ok := l.anchored[l.pats[i][0]]; ok {
+			return 0
+		}
+		return 1
+	}
+	// Shortest first; of one length, those that can join a group first.
 	idx = slices.Clone(idx)
-	slices.SortStableFunc(idx, func(a, b int) int { return len(l.pats[a]) - len(l.pats[b]) })
+	slices.SortStableFunc(idx, func(a, b int) int {
+		if d := len(l.pats[a]) - len(l.pats[b]); d != 0 {
+			return d
+		}
+		return anchorable(a) - anchorable(b)
+	})
 	for len(idx) > 0 {
 		g, ok := l.anchored[l.pats[idx[0]][0]]
 		if !ok || len(g.pats) >= maxAnchored {
