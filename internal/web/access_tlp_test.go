@@ -97,3 +97,25 @@ func TestTLPRedIndicator(t *testing.T) {
 		}
 	}
 }
+
+// TestMethodNotAllowed: a path that exists answers a method it does not
+// take with 405 and the methods it does take; an unknown path stays 404.
+func TestMethodNotAllowed(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		who, method, path string
+		code              int
+		allow             string
+	}{
+		{"admin", "DELETE", "/api/v1/incidents", 405, "GET, HEAD, POST"},
+		{"admin", "GET", "/api/v1/tokens", 405, "POST"},
+		{"anonymous", "PUT", "/api/v1/incidents/" + f.B.Ref, 405, "GET, HEAD, PATCH"},
+		{"guest", "DELETE", "/api/v1/incidents/INC-2099-0001", 405, "GET, HEAD, PATCH"}, // says nothing of the incident
+		{"admin", "GET", "/api/v1/nothing-here", 404, ""},
+	} {
+		rec := f.do(tc.who, tc.method, tc.path, nil)
+		if rec.Code != tc.code || rec.Header().Get("Allow") != tc.allow {
+			t.Errorf("%s %s %s = %d, Allow %q; want %d, %q", tc.who, tc.method, tc.path, rec.Code, rec.Header().Get("Allow"), tc.code, tc.allow)
+		}
+	}
+}

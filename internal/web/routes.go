@@ -201,5 +201,11 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request, c *caller) error {
+	if _, pattern := s.paths.Handler(r); pattern != "" {
+		// The path exists, not with this method.
+		methods := s.allow[pattern]
+		w.Header().Set("Allow", strings.Join(methods, ", "))
+		return &apiError{http.StatusMethodNotAllowed, "method_not_allowed", r.Method + " " + r.URL.Path + ": use " + strings.Join(methods, " or ")}
+	}
 	return errNotFound("no such page: " + r.URL.Path)
 }

@@ -56,6 +56,9 @@ type Server struct {
 	metrics *metrics
 	routes  []route
 	handler http.Handler
+	// paths knows every route's path pattern; allow, its methods (405).
+	paths *http.ServeMux
+	allow map[string][]string
 
 	dummyOnce sync.Once
 	dummy     string
@@ -89,6 +92,19 @@ func New(opt Options) *Server {
 		mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
 	}
 	mux.Handle("/", s.wrap(route{Path: "/", Perm: auth.Public, h: s.notFound}))
+	// Which methods a path takes, for 405 and its Allow header: a mux that
+	// knows every route's path, whatever the method.
+	s.allow = map[string][]string{}
+	s.paths = http.NewServeMux()
+	for _, rt := range s.routes {
+		if _, seen := s.allow[rt.Path]; !seen {
+			s.paths.Handle(rt.Path, http.NotFoundHandler())
+		}
+		s.allow[rt.Path] = append(s.allow[rt.Path], rt.Method)
+		if rt.Method == http.MethodGet {
+			s.allow[rt.Path] = append(s.allow[rt.Path], http.MethodHead)
+		}
+	}
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, true, errForbidden("cross-origin request refused"))
