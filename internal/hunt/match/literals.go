@@ -2,6 +2,7 @@ package match
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -179,39 +180,49 @@ func (l *Literals) windowsOnce(idx []int) (mid, starts, long []int, stride int) 
 		return nil, nil, nil, 0
 	}
 	stride = minLen(l.pats, idx) - 4 + 1
-	gram := func(i, off int) uint64 { return uint64(binary.LittleEndian.Uint32(l.pats[i][off:]) | fold4) }
-	// How many patterns hold each gram anywhere they could be indexed.
-	count := map[uint64]int{}
-	var seen []uint64
+	gram := func(i, off int) uint32 { return binary.LittleEndian.Uint32(l.pats[i][off:]) | fold4 }
+	// How many patterns hold each gram anywhere they could be indexed
+	// (u32map: 100k patterns make a million and a half lookups here).
+	count := newU32map()
+	var seen []uint32
 	for _, i := range idx {
 		seen = seen[:0]
 		for off := 0; off+4 <= len(l.pats[i]); off++ {
 			if g := gram(i, off); !slices.Contains(seen, g) {
 				seen = append(seen, g)
-				count[g]++
+				n, _ := count.get(g)
+				count.put(g, n+1)
 			}
 		}
 	}
 	// How often the sample holds them.
-	inText := map[uint64]int{}
+	inText := newU32map()
 	for off := 0; off+4 <= len(l.sample); off++ {
-		g := uint64(binary.LittleEndian.Uint32(l.sample[off:]) | fold4)
-		if _, ok := count[g]; ok {
-			inText[g]++
+		g := binary.LittleEndian.Uint32(l.sample[off:]) | fold4
+		if _, ok := count.get(g); ok {
+			n, _ := inText.get(g)
+			inText.put(g, n+1)
 		}
 	}
 	// A window costs the verifications its grams would cause: each
 	// occurrence of a gram in the text verifies every pattern indexed by it.
+	var shared, cost []int
 	for _, i := range idx {
+		shared, cost = shared[:0], cost[:0]
+		for off := 0; off+4 <= len(l.pats[i]); off++ {
+			g := gram(i, off)
+			c, _ := count.get(g)
+			t, _ := inText.get(g)
+			shared, cost = append(shared, int(c)), append(cost, (1+int(t))*int(c))
+		}
 		best, bestMax, bestCost := 0, -1, 0
-		for k := 0; k+stride+3 <= len(l.pats[i]); k++ {
-			hi, cost := 0, 0
+		for k := 0; k+stride <= len(cost); k++ {
+			hi, sum := 0, 0
 			for off := k; off < k+stride; off++ {
-				g := gram(i, off)
-				hi, cost = max(hi, count[g]), cost+(1+inText[g])*count[g]
+				hi, sum = max(hi, shared[off]), sum+cost[off]
 			}
-			if bestMax < 0 || cost < bestCost || cost == bestCost && hi < bestMax {
-				best, bestMax, bestCost = k, hi, cost
+			if bestMax < 0 || sum < bestCost || sum == bestCost && hi < bestMax {
+				best, bestMax, bestCost = k, hi, sum
 			}
 		}
 		if bestMax > sharedGram && len(l.pats[i]) >= 16 {
@@ -269,8 +280,13 @@ func newSampler(pats [][]byte, idx, starts []int, gram int) *sampler {
 		return nil
 	}
 	s := &sampler{gram: gram, stride: minLen(pats, idx) - gram + 1, filter: new([1 << wordBits]uint64)}
-	grams := map[uint32][]gramRef{} // by slot key
-	var order []uint32
+	// Every (slot key, ref) pair, sorted by key: the refs of one key are
+	// then a run (a map of slices costs an allocation per gram).
+	type keyed struct {
+		key uint32
+		ref gramRef
+	}
+	pairs := make([]keyed, 0, len(idx)*s.stride)
 	for j, i := range idx {
 		p := pats[i]
 		// Index the grams at stride consecutive offsets: exactly one of
@@ -281,28 +297,42 @@ func newSampler(pats [][]byte, idx, starts []int, gram int) *sampler {
 		}
 		for off := k; off < k+s.stride; off++ {
 			g := s.key(p[off:])
-			k := slotKey(g)
-			if _, ok := grams[k]; !ok {
-				order = append(order, k)
-			}
-			grams[k] = append(grams[k], gramRef{int32(i), int32(off)})
+			pairs = append(pairs, keyed{slotKey(g), gramRef{int32(i), int32(off)}})
 			w, bits := filterProbe(g)
 			s.filter[w] |= bits
 		}
 	}
+	slices.SortFunc(pairs, func(a, b keyed) int {
+		if c := cmp.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.ref.pat, b.ref.pat); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ref.off, b.ref.off)
+	})
+	keys := 0
+	for i := range pairs {
+		if i == 0 || pairs[i].key != pairs[i-1].key {
+			keys++
+		}
+	}
 	size := 16
-	for size < 2*len(order) {
+	for size < 2*keys {
 		size *= 2
 	}
 	s.table, s.mask = make([]gramSlot, size), uint64(size-1)
-	for _, k := range order {
+	s.refs = make([]gramRef, len(pairs))
+	for i := 0; i < len(pairs); {
+		k, lo := pairs[i].key, i
+		for ; i < len(pairs) && pairs[i].key == k; i++ {
+			s.refs[i] = pairs[i].ref
+		}
 		j := tableHash(k) & s.mask
 		for s.table[j].hi != 0 {
 			j = (j + 1) & s.mask
 		}
-		lo := uint32(len(s.refs))
-		s.refs = append(s.refs, grams[k]...)
-		s.table[j] = gramSlot{key: k, lo: lo, hi: uint32(len(s.refs))}
+		s.table[j] = gramSlot{key: k, lo: uint32(lo), hi: uint32(i)}
 	}
 	return s
 }
