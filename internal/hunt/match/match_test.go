@@ -278,3 +278,47 @@ func TestAnchoredGroupsBounded(t *testing.T) {
 		t.Errorf("Scan = %v, want %v", got, want)
 	}
 }
+
+// TestLiteralsLongClass: long patterns whose every window has a gram that
+// many patterns share ("/_layouts/15/" and four letters) are scanned with
+// 8-byte grams, and still found exactly.
+func TestLiteralsLongClass(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	word := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[r.IntN(36)]
+		}
+		return b
+	}
+	var pats [][]byte
+	for range 10 {
+		pats = append(pats, word(9))
+	}
+	for range 40 {
+		pats = append(pats, append([]byte("/_layouts/15/"), word(4)...))
+	}
+	l, err := NewLiterals(pats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eight := false
+	for _, s := range l.samplers {
+		eight = eight || s.gram == 8
+	}
+	if !eight {
+		t.Fatal("no 8-byte class for 40 patterns sharing a 13-byte prefix")
+	}
+	var buf []byte
+	for i := range 2000 {
+		buf = append(buf, "GET /_layouts/15/"...)
+		if i%7 == 0 {
+			buf = append(buf, pats[r.IntN(len(pats))]...)
+		}
+		buf = append(buf, word(5)...)
+		buf = append(buf, '\n')
+	}
+	if got, want := l.Sorted(buf, nil), naive(pats, buf); !slices.Equal(got, want) || len(want) < 100 {
+		t.Errorf("Scan found %d occurrences, naive %d (want them equal and over 100)", len(got), len(want))
+	}
+}
