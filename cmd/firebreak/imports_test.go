@@ -16,11 +16,12 @@ const module = "github.com/firebreak-ir/firebreak/"
 // allowedImports is DESIGN.md §3's table: which internal packages each
 // package may import (non-test files). cli may import everything.
 var allowedImports = map[string][]string{
-	"internal/config":      {},
+	"internal/config":      {"internal/clientip"},
+	"internal/clientip":    {},
 	"internal/incident":    {},
 	"internal/store":       {"internal/incident"},
 	"internal/auth":        {"internal/incident"},
-	"internal/web":         {"internal/incident", "internal/store", "internal/auth", "internal/intel"},
+	"internal/web":         {"internal/incident", "internal/store", "internal/auth", "internal/intel", "internal/clientip"},
 	"internal/demo":        {"internal/incident", "internal/store"},
 	"internal/status":      {"internal/incident"},
 	"internal/publish":     {"internal/incident", "internal/store", "internal/status"},

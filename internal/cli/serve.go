@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/clientip"
 	"github.com/firebreak-ir/firebreak/internal/config"
 	"github.com/firebreak-ir/firebreak/internal/demo"
 	"github.com/firebreak-ir/firebreak/internal/incident"
@@ -66,7 +67,12 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	subscribe, stopNotify, err := startNotify(pctx, st, c.ForNotify(settings.Name), log)
+	proxies, err := c.Proxies()
+	if err != nil {
+		return err
+	}
+	clientIP := clientip.New(proxies).Of
+	subscribe, stopNotify, err := startNotify(pctx, st, c.ForNotify(settings.Name), clientIP, log)
 	if err != nil {
 		return err
 	}
@@ -103,7 +109,8 @@ func serve(ctx context.Context, args []string, env Env) error {
 
 	srv := web.New(web.Options{Store: st, Blobs: store.Blobs{Dir: c.EvidenceDir()}, Log: log, Passwords: params,
 		MaxEvidence: c.MaxEvidence, SessionTTL: c.SessionTTL, SecureCookies: c.SecureCookies, Version: version(),
-		StatusChanged: public.pub.Kick, PublicURL: pageDefaults(c).URL, AllowPrivateWebhooks: c.Notify.WebhookAllowPrivate})
+		StatusChanged: public.pub.Kick, PublicURL: pageDefaults(c).URL, AllowPrivateWebhooks: c.Notify.WebhookAllowPrivate,
+		ClientIP: clientIP})
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.Addr, err)

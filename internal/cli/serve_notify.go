@@ -24,7 +24,10 @@ import (
 //
 // Notifications are off while c.PageURL is empty; stop is then a no-op.
 // Every replica may call it: the workers share the outbox through leases.
-func startNotify(ctx context.Context, st *store.Store, c config.Notify, log *slog.Logger) (h http.Handler, stop func(), err error) {
+//
+// clientIP gives a sign-up's client address for the per-client limit (nil:
+// the connection's).
+func startNotify(ctx context.Context, st *store.Store, c config.Notify, clientIP func(*http.Request) string, log *slog.Logger) (h http.Handler, stop func(), err error) {
 	if !c.Enabled() {
 		return nil, func() {}, nil
 	}
@@ -72,6 +75,7 @@ func startNotify(ctx context.Context, st *store.Store, c config.Notify, log *slo
 		},
 		PerAddress: auth.NewLimiter(c.SignupsPerAddress, c.SignupWindow),
 		PerIP:      auth.NewLimiter(c.SignupsPerIP, c.SignupWindow),
+		ClientIP:   clientIP,
 		Queued:     w.Poke,
 		Logger:     log.With("component", "subscribe"),
 	})

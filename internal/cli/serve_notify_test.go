@@ -108,7 +108,7 @@ func TestStartNotify(t *testing.T) {
 				VALUES ('cmp_api', 'Public API', '', 1, 'operational', '2026-01-01T00:00:00.000000000Z', '2026-01-01T00:00:00.000000000Z')`); err != nil {
 				t.Fatal(err)
 			}
-			h, stop, err := startNotify(t.Context(), st, c, log)
+			h, stop, err := startNotify(t.Context(), st, c, nil, log)
 			if err != nil {
 				t.Fatalf("startNotify = %v", err)
 			}

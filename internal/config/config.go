@@ -8,11 +8,14 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/clientip"
 )
 
 // Config is the server's configuration.
@@ -34,6 +37,10 @@ type Config struct {
 	ShutdownTimeout   time.Duration
 	Probes            string // service probe configuration file (YAML); empty: no probes
 	Notify            Notify // subscriber notifications (notify.go)
+	// TrustedProxies lists the reverse proxies (addresses and CIDR
+	// prefixes, comma-separated) whose X-Forwarded-For is believed for the
+	// client address of rate limits; empty: the connection's address.
+	TrustedProxies string
 }
 
 // Default returns the defaults.
@@ -98,6 +105,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	c.StoreFlags(fs)
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "load the demo incident (env FIREBREAK_DEMO)")
 	fs.StringVar(&c.Probes, "probes", c.Probes, "service probe configuration file, YAML; see docs/probes.md (env FIREBREAK_PROBES)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "reverse proxies whose X-Forwarded-For gives the client address for rate limits: addresses and CIDR prefixes, comma-separated (env FIREBREAK_TRUSTED_PROXIES)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env FIREBREAK_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (env FIREBREAK_LOG_FORMAT)")
 	c.Notify.Flags(fs)
@@ -127,6 +135,7 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	str("FIREBREAK_LOG_LEVEL", &c.LogLevel)
 	str("FIREBREAK_LOG_FORMAT", &c.LogFormat)
 	str("FIREBREAK_PROBES", &c.Probes)
+	str("FIREBREAK_TRUSTED_PROXIES", &c.TrustedProxies)
 	if v := getenv("FIREBREAK_DB"); v != "" {
 		c.DB = Secret(v)
 	}
@@ -221,8 +230,20 @@ func (c Config) Validate() error {
 	if c.SessionTTL < time.Minute {
 		errs = append(errs, errors.New("FIREBREAK_SESSION_TTL must be at least 1m"))
 	}
+	if _, err := c.Proxies(); err != nil {
+		errs = append(errs, err)
+	}
 	errs = append(errs, c.ForNotify(c.Notify.PageName).Validate())
 	return errors.Join(errs...)
+}
+
+// Proxies parses TrustedProxies.
+func (c Config) Proxies() ([]netip.Prefix, error) {
+	ps, err := clientip.Parse(c.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	return ps, nil
 }
 
 // Dump returns the configuration as "key = value" lines, secrets redacted.
@@ -231,6 +252,6 @@ func (c Config) Dump() string {
 	if c.DB != "" {
 		db = RedactDSN(string(c.DB))
 	}
-	return fmt.Sprintf("addr = %s\npublic_addr = %s\npublic_url = %s\nstatus_export_dir = %s\ndata = %s\ndb = %s\ndemo = %t\nadmin_password = %s\nlog_level = %s\nlog_format = %s\nmax_evidence_bytes = %d\npassword_memory_kib = %d\nsession_ttl = %s\nsecure_cookies = %t\nprobes = %s\n",
-		c.Addr, c.PublicAddr, c.PublicURL, c.StatusExportDir, c.Data, db, c.Demo, c.AdminPassword, c.LogLevel, c.LogFormat, c.MaxEvidence, c.PasswordMemoryKiB, c.SessionTTL, c.SecureCookies, c.Probes) + c.Notify.Dump()
+	return fmt.Sprintf("addr = %s\npublic_addr = %s\npublic_url = %s\nstatus_export_dir = %s\ndata = %s\ndb = %s\ndemo = %t\nadmin_password = %s\nlog_level = %s\nlog_format = %s\nmax_evidence_bytes = %d\npassword_memory_kib = %d\nsession_ttl = %s\nsecure_cookies = %t\nprobes = %s\ntrusted_proxies = %s\n",
+		c.Addr, c.PublicAddr, c.PublicURL, c.StatusExportDir, c.Data, db, c.Demo, c.AdminPassword, c.LogLevel, c.LogFormat, c.MaxEvidence, c.PasswordMemoryKiB, c.SessionTTL, c.SecureCookies, c.Probes, c.TrustedProxies) + c.Notify.Dump()
 }

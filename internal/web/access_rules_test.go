@@ -1,10 +1,13 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/firebreak-ir/firebreak/internal/clientip"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
 
@@ -117,5 +120,38 @@ func TestMethodNotAllowed(t *testing.T) {
 		if rec.Code != tc.code || rec.Header().Get("Allow") != tc.allow {
 			t.Errorf("%s %s %s = %d, Allow %q; want %d, %q", tc.who, tc.method, tc.path, rec.Code, rec.Header().Get("Allow"), tc.code, tc.allow)
 		}
+	}
+}
+
+// TestLoginBehindProxy: with the proxy trusted, the per-address sign-in
+// limit keys on the client in X-Forwarded-For, so one client's failures do
+// not lock out the others behind the same proxy, and a client cannot
+// escape its own limit by writing the header itself.
+func TestLoginBehindProxy(t *testing.T) {
+	trusted, err := clientip.Parse("10.0.0.0/8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, func(o *Options) { o.ClientIP = clientip.New(trusted).Of })
+	login := func(xff, user, password string) int {
+		form := url.Values{"username": {user}, "password": {password}}
+		req := f.newRequest(anonymous, "POST", "/login", []byte(form.Encode()), "application/x-www-form-urlencoded")
+		req.RemoteAddr = "10.0.0.2:4000" // the proxy
+		req.Header.Set("X-Forwarded-For", xff)
+		return f.serve(req).Code
+	}
+	for i := range 10 {
+		if code := login("198.51.100.7", fmt.Sprintf("nobody-%d", i), "guess"); code != http.StatusUnauthorized {
+			t.Fatalf("failure %d = %d, want 401", i+1, code)
+		}
+	}
+	if code := login("198.51.100.7", f.login.Name, testPassword); code != http.StatusTooManyRequests {
+		t.Errorf("the failing client after ten failures = %d, want 429", code)
+	}
+	if code := login("203.0.113.9, 198.51.100.7", f.login.Name, testPassword); code != http.StatusTooManyRequests {
+		t.Errorf("the failing client with a forged entry in front = %d, want 429", code)
+	}
+	if code := login("198.51.100.8", f.login.Name, testPassword); code != http.StatusSeeOther {
+		t.Errorf("another client behind the same proxy = %d, want 303", code)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"html/template"
 	"io/fs"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -123,14 +122,6 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, c *caller) er
 	return s.render(w, http.StatusOK, "login.html", nil, "Sign in", loginData{Next: safeNext(r.URL.Query().Get("next"))})
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // login checks a username and password from the form, rate-limited per
 // address and per user name, and starts a session.
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *caller) error {
@@ -141,7 +132,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *caller) error 
 	name, pw := r.PostForm.Get("username"), r.PostForm.Get("password")
 	d := loginData{Next: safeNext(r.PostForm.Get("next")), Username: name}
 	now := s.now()
-	for _, key := range []string{"ip:" + clientIP(r), "user:" + name} {
+	for _, key := range []string{"ip:" + s.opt.ClientIP(r), "user:" + name} {
 		if ok, wait := s.logins.Allow(key, now); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds())))) // delay-seconds (RFC 9110)
 			d.Error = "Too many failed attempts. Try again in " + wait.Round(time.Minute).String() + "."
@@ -162,9 +153,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *caller) error 
 		_, _ = auth.VerifyPassword(s.dummyHash(), pw)
 	}
 	if !ok {
-		s.logins.Fail("ip:"+clientIP(r), now)
+		s.logins.Fail("ip:"+s.opt.ClientIP(r), now)
 		s.logins.Fail("user:"+name, now)
-		s.log.Warn("login failed", "user", name, "ip", clientIP(r))
+		s.log.Warn("login failed", "user", name, "ip", s.opt.ClientIP(r))
 		d.Error = "Wrong user name or password."
 		return s.render(w, http.StatusUnauthorized, "login.html", nil, "Sign in", d)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/clientip"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/store"
 )
@@ -31,6 +32,10 @@ type Options struct {
 	MaxEvidence int64
 	// SessionTTL is how long a browser session lasts (default 12 h).
 	SessionTTL time.Duration
+	// ClientIP returns a request's client address, for the sign-in rate
+	// limit and logs; default: the connection's peer. Set it behind a
+	// reverse proxy (clientip.Resolver.Of with the trusted proxies).
+	ClientIP func(r *http.Request) string
 	// SecureCookies marks session cookies Secure (set behind TLS).
 	SecureCookies bool
 	// Version is reported by /healthz and /metrics.
@@ -83,6 +88,9 @@ func New(opt Options) *Server {
 	}
 	if opt.Passwords == (auth.Params{}) {
 		opt.Passwords = auth.DefaultParams
+	}
+	if opt.ClientIP == nil {
+		opt.ClientIP = clientip.New(nil).Of
 	}
 	s := &Server{opt: opt, st: opt.Store, log: opt.Log, now: opt.Now,
 		logins: auth.NewLimiter(10, 15*time.Minute), metrics: newMetrics()}
