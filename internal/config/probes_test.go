@@ -26,7 +26,9 @@ func TestProbesSetting(t *testing.T) {
 
 func TestTrustedProxiesSetting(t *testing.T) {
 	c := Default()
-	if err := c.ApplyEnv(func(k string) string { return map[string]string{"FIREBREAK_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7"}[k] }); err != nil {
+	if err := c.ApplyEnv(func(k string) string {
+		return map[string]string{"FIREBREAK_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7"}[k]
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if ps, err := c.Proxies(); err != nil || len(ps) != 2 || !strings.Contains(c.Dump(), "trusted_proxies = 10.0.0.0/8, 192.0.2.7\n") {
