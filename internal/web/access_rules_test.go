@@ -3,12 +3,14 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/firebreak-ir/firebreak/internal/clientip"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/store"
 )
 
 // TestTLPRedNamedOnly: a TLP:RED incident is seen only by the people named
@@ -153,5 +155,43 @@ func TestLoginBehindProxy(t *testing.T) {
 	}
 	if code := login("198.51.100.8", f.login.Name, testPassword); code != http.StatusSeeOther {
 		t.Errorf("another client behind the same proxy = %d, want 303", code)
+	}
+}
+
+// TestSubscribersInConsole: status administrators see the page's
+// subscribers, add a webhook (its secret shown once, on the answer) and
+// remove a subscriber; others do not see the section.
+func TestSubscribersInConsole(t *testing.T) {
+	f := newFixture(t)
+	form := func(who, path string, v url.Values) *httptest.ResponseRecorder {
+		return f.serve(f.newRequest(who, "POST", path, []byte(v.Encode()), "application/x-www-form-urlencoded"))
+	}
+	rec := form("commander", "/status/subscribers/webhooks", url.Values{"url": {"https://hooks.example.com/ops"}})
+	body := rec.Body.String()
+	if rec.Code != http.StatusOK || !strings.Contains(body, "whsec_") || !strings.Contains(body, "https://hooks.example.com/ops") {
+		t.Fatalf("add webhook = %d; want the page with the secret and the address", rec.Code)
+	}
+	if rec := f.do("commander", "GET", "/status", nil); strings.Contains(rec.Body.String(), "whsec_") || !strings.Contains(rec.Body.String(), "https://hooks.example.com/ops") {
+		t.Errorf("the status page afterwards: secret shown again %v, subscriber listed %v; want not, and yes",
+			strings.Contains(rec.Body.String(), "whsec_"), strings.Contains(rec.Body.String(), "https://hooks.example.com/ops"))
+	}
+	if rec := form("commander", "/status/subscribers/webhooks", url.Values{"url": {"http://127.0.0.1:9/x"}}); rec.Code != http.StatusUnprocessableEntity {
+		t.Errorf("a webhook to loopback = %d, want 422 with the reason", rec.Code)
+	}
+	if rec := f.do("communications", "GET", "/status", nil); rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), `id="subscribers-h"`) {
+		t.Errorf("communications sees the subscribers section")
+	}
+	subs, err := f.st.ListSubscribers(t.Context(), store.Page{})
+	if err != nil || len(subs) != 1 {
+		t.Fatalf("ListSubscribers = %v, %v", subs, err)
+	}
+	if rec := form("communications", fmt.Sprintf("/status/subscribers/%d/delete", subs[0].ID), nil); rec.Code != http.StatusForbidden {
+		t.Errorf("communications removes a subscriber = %d, want 403", rec.Code)
+	}
+	if rec := form("commander", fmt.Sprintf("/status/subscribers/%d/delete", subs[0].ID), nil); rec.Code != http.StatusSeeOther {
+		t.Errorf("remove = %d, want 303", rec.Code)
+	}
+	if subs, _ := f.st.ListSubscribers(t.Context(), store.Page{}); len(subs) != 0 {
+		t.Errorf("after removal: %d subscribers", len(subs))
 	}
 }

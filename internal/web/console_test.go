@@ -144,12 +144,13 @@ func TestConsoleFieldErrors(t *testing.T) {
 // changes where every field is optional, buttons that only name the item
 // in their path, and channels (empty: none).
 var emptyFormOK = map[string]bool{
-	"/admin/users/{id}":            true,
-	"/incidents/{ref}/tasks/{id}":  true,
-	"/status/updates/{id}/approve": true,
-	"/status/updates/{id}/publish": true,
-	"/status/updates/{id}/discard": true,
-	"/status/channels":             true,
+	"/admin/users/{id}":               true,
+	"/incidents/{ref}/tasks/{id}":     true,
+	"/status/updates/{id}/approve":    true,
+	"/status/updates/{id}/publish":    true,
+	"/status/updates/{id}/discard":    true,
+	"/status/channels":                true,
+	"/status/subscribers/{id}/delete": true,
 }
 
 // TestConsoleFormsNeverFail posts an empty form to every console form

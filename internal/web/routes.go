@@ -137,6 +137,8 @@ func (s *Server) routeTable() []route {
 		{"POST", "/status/components/{id}/status", auth.StatusAdmin, s.componentStatusForm},
 		{"POST", "/status/channels", auth.StatusAdmin, s.channelsForm},
 		{"POST", "/status/settings", auth.StatusAdmin, s.statusSettingsForm},
+		{"POST", "/status/subscribers/webhooks", auth.StatusAdmin, s.addWebhookForm},
+		{"POST", "/status/subscribers/{id}/delete", auth.StatusAdmin, s.deleteSubscriberForm},
 	}
 }
 

@@ -257,6 +257,12 @@ type statusView struct {
 	Kinds      []string
 	Form       *form
 	Me         string
+	// Subscribers of the page (status.admin only): the first page of
+	// them, how many deliveries are in each state, and a webhook just
+	// added with its secret, shown this once.
+	Subscribers []incident.Subscriber
+	Outbox      map[string]int
+	NewWebhook  *webhookCreated
 }
 
 // pendingUpdate is a draft or approved update with its event.
@@ -270,6 +276,11 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, c *caller) e
 }
 
 func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, c *caller, code int, fm *form) error {
+	return s.renderStatusWith(w, r, c, code, fm, nil)
+}
+
+// renderStatusWith is renderStatus with a last change to the view.
+func (s *Server) renderStatusWith(w http.ResponseWriter, r *http.Request, c *caller, code int, fm *form, edit func(*statusView)) error {
 	ctx := r.Context()
 	o, err := s.statusOverview(r, "")
 	if err != nil {
@@ -290,6 +301,14 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, c *caller,
 	}
 	if v.Incidents, err = s.st.ListIncidents(ctx, c.limit(store.IncidentFilter{Page: store.Page{Limit: 200}, Newest: true})); err != nil {
 		return err
+	}
+	if auth.Can(c.user.Role, auth.StatusAdmin) {
+		if v.Subscribers, err = s.st.ListSubscribers(ctx, store.Page{Limit: 200}); err != nil {
+			return err
+		}
+		if v.Outbox, err = s.st.OutboxCounts(ctx); err != nil {
+			return err
+		}
 	}
 	v.ForRef = r.URL.Query().Get("incident")
 	if fm != nil && fm.Get("incident_ref") != "" {
@@ -316,6 +335,9 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, c *caller,
 				}
 			}
 		}
+	}
+	if edit != nil {
+		edit(&v)
 	}
 	return s.render(w, code, "status.html", c, "Status page", v)
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
@@ -63,4 +64,48 @@ func (s *Server) outboxCounts(w http.ResponseWriter, r *http.Request, _ *caller)
 	}
 	writeJSON(w, http.StatusOK, counts)
 	return nil
+}
+
+// ---- console ----
+
+// addWebhookForm adds a webhook subscriber and shows its signing secret on
+// the page it answers with (not through a redirect: the secret must not
+// travel in a URL).
+func (s *Server) addWebhookForm(w http.ResponseWriter, r *http.Request, c *caller) error {
+	fm, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	comps := strings.FieldsFunc(fm.Get("components"), func(r rune) bool { return r == ',' || r == ' ' })
+	if strings.TrimSpace(fm.Get("url")) == "" {
+		fm.fail("url", "required")
+	}
+	if !fm.Invalid() {
+		sub, secret, err := s.st.AddWebhook(r.Context(), c.user.Name, strings.TrimSpace(fm.Get("url")), comps, s.opt.AllowPrivateWebhooks)
+		if err == nil {
+			return s.renderStatusWith(w, r, c, http.StatusOK, nil, func(v *statusView) { v.NewWebhook = &webhookCreated{Subscriber: sub, Secret: secret} })
+		}
+		if classify(err).code == "conflict" {
+			fm.fail("url", "this webhook is already a subscriber")
+		} else if !fm.takeError(err) {
+			return err
+		}
+	}
+	return s.renderStatus(w, r, c, http.StatusUnprocessableEntity, fm)
+}
+
+// deleteSubscriberForm removes a subscriber (an e-mail address or a
+// webhook): it gets no more notices.
+func (s *Server) deleteSubscriberForm(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if _, err := parseForm(w, r); err != nil {
+		return err
+	}
+	if err := s.st.DeleteSubscriber(r.Context(), c.user.Name, id); err != nil {
+		return err
+	}
+	return seeOther(w, r, "/status#subscribers-h")
 }
