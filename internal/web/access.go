@@ -31,8 +31,10 @@ func (c *caller) maySee(ref string, tlp incident.TLP, openedBy string) bool {
 	return tlp != incident.TLPRed || named || openedBy == c.user.Name
 }
 
-// checkIncident returns a not-found error when c may not see incident ref.
-// An incident that does not exist passes: the handler reports it as usual.
+// checkIncident returns a not-found error when c may not see incident ref,
+// or there is no such incident: the same answer, before anything else is
+// looked at, so that a hidden incident and a missing one cannot be told
+// apart.
 func (s *Server) checkIncident(ctx context.Context, c *caller, ref string) error {
 	if auth.Scoped(c.user.Role) {
 		if !slices.Contains(c.user.Incidents, ref) {
@@ -42,7 +44,7 @@ func (s *Server) checkIncident(ctx context.Context, c *caller, ref string) error
 	}
 	tlp, openedBy, err := s.st.IncidentAccess(ctx, ref)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil
+		return errNotFound("incident " + ref + ": not found")
 	}
 	if err != nil {
 		return err
@@ -71,4 +73,45 @@ func (c *caller) indicatorViewer(ref string) string {
 		return ""
 	}
 	return c.user.Name
+}
+
+// redactAudit blanks the audit entries of incidents c may not see (TLP:RED
+// ones c is not named on): the entry stays in the list, with its sequence
+// number, time and hashes, so the chain visibly continues, but what was
+// done, by whom and to what is withheld. `firebreak audit verify` checks
+// the chain itself.
+func (s *Server) redactAudit(ctx context.Context, c *caller, entries []incident.AuditEntry) error {
+	hidden := map[string]bool{}
+	for i, e := range entries {
+		if e.Incident == "" {
+			continue
+		}
+		h, ok := hidden[e.Incident]
+		if !ok {
+			tlp, openedBy, err := s.st.IncidentAccess(ctx, e.Incident)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			h = err == nil && !c.maySee(e.Incident, tlp, openedBy)
+			hidden[e.Incident] = h
+		}
+		if h {
+			entries[i] = incident.AuditEntry{Seq: e.Seq, At: e.At, Action: "withheld", Actor: "-", PrevHash: e.PrevHash, Hash: e.Hash}
+		}
+	}
+	return nil
+}
+
+// hideRedIndicators replaces, in the answer to adding indicators, each
+// one that was already there as a TLP:RED indicator c may not see by what
+// c sent: c learns that the incident holds the value (which c knew), not
+// who added it, its note, source or TLP.
+func (c *caller) hideRedIndicators(ref string, out []incident.Indicator, created []bool) []incident.Indicator {
+	viewer := c.indicatorViewer(ref)
+	for i, ind := range out {
+		if !created[i] && viewer != "" && ind.TLP == incident.TLPRed && ind.CreatedBy != viewer {
+			out[i] = incident.Indicator{Type: ind.Type, Value: ind.Value, Tags: []string{}}
+		}
+	}
+	return out
 }

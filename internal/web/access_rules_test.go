@@ -166,16 +166,22 @@ func TestSubscribersInConsole(t *testing.T) {
 	form := func(who, path string, v url.Values) *httptest.ResponseRecorder {
 		return f.serve(f.newRequest(who, "POST", path, []byte(v.Encode()), "application/x-www-form-urlencoded"))
 	}
-	rec := form("commander", "/status/subscribers/webhooks", url.Values{"url": {"https://hooks.example.com/ops"}})
+	rec := form("commander", "/status/subscribers/webhooks", url.Values{"webhook_url": {"https://hooks.example.com/ops"}})
 	body := rec.Body.String()
-	if rec.Code != http.StatusOK || !strings.Contains(body, "whsec_") || !strings.Contains(body, "https://hooks.example.com/ops") {
-		t.Fatalf("add webhook = %d; want the page with the secret and the address", rec.Code)
+	if rec.Code != http.StatusOK || !strings.Contains(body, "whsec_") || !strings.Contains(body, "https://hooks.example.com/…") || strings.Contains(body, "/ops") {
+		t.Fatalf("add webhook = %d; want the page with the secret and the address without its path", rec.Code)
 	}
-	if rec := f.do("commander", "GET", "/status", nil); strings.Contains(rec.Body.String(), "whsec_") || !strings.Contains(rec.Body.String(), "https://hooks.example.com/ops") {
+	if rec := f.do("commander", "GET", "/status", nil); strings.Contains(rec.Body.String(), "whsec_") || !strings.Contains(rec.Body.String(), "https://hooks.example.com/…") {
 		t.Errorf("the status page afterwards: secret shown again %v, subscriber listed %v; want not, and yes",
-			strings.Contains(rec.Body.String(), "whsec_"), strings.Contains(rec.Body.String(), "https://hooks.example.com/ops"))
+			strings.Contains(rec.Body.String(), "whsec_"), strings.Contains(rec.Body.String(), "https://hooks.example.com/…"))
 	}
-	if rec := form("commander", "/status/subscribers/webhooks", url.Values{"url": {"http://127.0.0.1:9/x"}}); rec.Code != http.StatusUnprocessableEntity {
+	// The page settings keep their own URL field: a refused webhook does
+	// not fill it.
+	rec = form("commander", "/status/subscribers/webhooks", url.Values{"webhook_url": {"http://127.0.0.1:9/x"}})
+	if strings.Contains(rec.Body.String(), `name="url" type="url" value="http://127.0.0.1:9/x"`) {
+		t.Errorf("a refused webhook URL lands in the page settings' URL field")
+	}
+	if rec := form("commander", "/status/subscribers/webhooks", url.Values{"webhook_url": {"http://127.0.0.1:9/x"}}); rec.Code != http.StatusUnprocessableEntity {
 		t.Errorf("a webhook to loopback = %d, want 422 with the reason", rec.Code)
 	}
 	if rec := f.do("communications", "GET", "/status", nil); rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), `id="subscribers-h"`) {

@@ -134,7 +134,7 @@ var routeSpecs = map[string]reqSpec{
 	}, want: 204},
 	"GET /api/v1/status/outbox": {want: 200},
 	"POST /status/subscribers/webhooks": {body: func(f *fixture, inc testIncident) ([]byte, string) {
-		return formOf(url.Values{"url": {"https://hooks.example.com/" + f.unique("form-hook")}})(f, inc)
+		return formOf(url.Values{"webhook_url": {"https://hooks.example.com/" + f.unique("form-hook")}})(f, inc)
 	}, want: 200}, // the page itself, showing the secret once
 	"POST /status/subscribers/{id}/delete": {id: func(f *fixture, _ testIncident) int64 {
 		sub, _, err := f.st.AddWebhook(context.Background(), "fixture", "https://hooks.example.com/"+f.unique("form-gone"), nil, false)

@@ -446,11 +446,12 @@ func (s *Server) addIndicators(w http.ResponseWriter, r *http.Request, c *caller
 		batch[i] = incident.Indicator{Type: x.Type, Value: x.Value, Confidence: x.Confidence, TLP: x.TLP, Source: x.Source, Tags: x.Tags,
 			FirstSeen: x.FirstSeen, LastSeen: x.LastSeen, ExpiresAt: x.ExpiresAt, Note: x.Note}
 	}
-	out, created, err := s.st.AddIndicators(r.Context(), c.user.Name, r.PathValue("ref"), batch)
+	ref := r.PathValue("ref")
+	out, created, err := s.st.AddIndicators(r.Context(), c.user.Name, ref, batch)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, batchResult(out, created))
+	writeJSON(w, http.StatusOK, batchResult(c.hideRedIndicators(ref, out, created), created))
 	return nil
 }
 
@@ -540,13 +541,16 @@ func (s *Server) triageFinding(w http.ResponseWriter, r *http.Request, c *caller
 	return nil
 }
 
-func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, _ *caller) error {
+func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, c *caller) error {
 	p, err := page(r)
 	if err != nil {
 		return err
 	}
 	items, err := s.st.AuditEntries(r.Context(), p)
 	if err != nil {
+		return err
+	}
+	if err := s.redactAudit(r.Context(), c, items); err != nil {
 		return err
 	}
 	return paged(w, p, items, func(e incident.AuditEntry) int64 { return e.Seq })

@@ -71,6 +71,11 @@ func (s *Server) eventStream(w http.ResponseWriter, r *http.Request, c *caller) 
 			s.log.Warn("live timeline", "incident", ref, "err", err)
 			continue
 		}
+		if len(events) > 0 && !s.mayStillRead(r, ref) {
+			// Checked again before anything is sent: the incident may have
+			// gone TLP:RED, or the caller lost access, since the last check.
+			return nil
+		}
 		for _, e := range events {
 			b, _ := json.Marshal(e)
 			fmt.Fprintf(w, "id: %d\nevent: timeline\ndata: %s\n\n", e.ID, b)

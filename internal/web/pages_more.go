@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -346,7 +347,32 @@ func (s *Server) updateUserForm(w http.ResponseWriter, r *http.Request, c *calle
 	// The incidents the user is named on (a guest's only ones; for others,
 	// the TLP:RED ones they see) and, for guests, until when.
 	if fm.Values.Has("incidents") {
-		refs := strings.FieldsFunc(fm.Get("incidents"), func(r rune) bool { return r == ',' || r == ' ' })
+		split := func(v string) []string {
+			return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+		}
+		refs := split(fm.Get("incidents"))
+		if fm.Values.Has("incidents_was") {
+			// The page showed incidents_was: apply only what this form
+			// changed, to the names as they are now — someone may have
+			// been named since (setting TLP:RED names its setter).
+			was := split(fm.Get("incidents_was"))
+			cur, err := s.st.GetUser(r.Context(), id)
+			if err != nil {
+				return err
+			}
+			next := []string{}
+			for _, ref := range cur.Incidents {
+				if !slices.Contains(was, ref) || slices.Contains(refs, ref) {
+					next = append(next, ref)
+				}
+			}
+			for _, ref := range refs {
+				if !slices.Contains(next, ref) {
+					next = append(next, ref)
+				}
+			}
+			refs = next
+		}
 		if refs == nil {
 			refs = []string{}
 		}

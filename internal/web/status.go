@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -26,10 +28,19 @@ type statusOverview struct {
 	Events     []store.StatusEvent     `json:"events"`
 }
 
-func (s *Server) statusOverview(r *http.Request, ref string) (statusOverview, error) {
+// statusOverview is the public plane as c may see it: events linked to an
+// incident c may not see (TLP:RED) show no link, and asking for that
+// incident's events is answered as for a missing incident.
+func (s *Server) statusOverview(r *http.Request, c *caller, ref string) (statusOverview, error) {
 	ctx := r.Context()
 	var o statusOverview
 	var err error
+	if ref != "" {
+		if err := s.checkIncident(ctx, c, ref); err != nil {
+			return o, err
+		}
+	}
+
 	if o.Settings, err = s.st.StatusSettings(ctx); err != nil {
 		return o, err
 	}
@@ -42,8 +53,35 @@ func (s *Server) statusOverview(r *http.Request, ref string) (statusOverview, er
 	if o.Channels, err = s.st.StatusChannels(ctx); err != nil {
 		return o, err
 	}
-	o.Events, err = s.st.StatusEvents(ctx, ref)
-	return o, err
+	if o.Events, err = s.st.StatusEvents(ctx, ref); err != nil {
+		return o, err
+	}
+	return o, s.hideLinks(ctx, c, o.Events)
+}
+
+// hideLinks blanks the incident reference of events linked to incidents c
+// may not see.
+func (s *Server) hideLinks(ctx context.Context, c *caller, events []store.StatusEvent) error {
+	seen := map[string]bool{}
+	for i, ev := range events {
+		if ev.IncidentRef == "" {
+			continue
+		}
+		ok, known := seen[ev.IncidentRef]
+		if !known {
+			err := s.checkIncident(ctx, c, ev.IncidentRef)
+			var ae *apiError
+			if err != nil && !(errors.As(err, &ae) && ae.status == http.StatusNotFound) {
+				return err
+			}
+			ok = err == nil
+			seen[ev.IncidentRef] = ok
+		}
+		if !ok {
+			events[i].IncidentRef = ""
+		}
+	}
+	return nil
 }
 
 // statusChanged tells the publisher that the page changed.
@@ -53,8 +91,8 @@ func (s *Server) statusChanged() {
 	}
 }
 
-func (s *Server) getStatus(w http.ResponseWriter, r *http.Request, _ *caller) error {
-	o, err := s.statusOverview(r, r.URL.Query().Get("incident"))
+func (s *Server) getStatus(w http.ResponseWriter, r *http.Request, c *caller) error {
+	o, err := s.statusOverview(r, c, r.URL.Query().Get("incident"))
 	if err != nil {
 		return err
 	}
@@ -282,7 +320,7 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, c *caller,
 // renderStatusWith is renderStatus with a last change to the view.
 func (s *Server) renderStatusWith(w http.ResponseWriter, r *http.Request, c *caller, code int, fm *form, edit func(*statusView)) error {
 	ctx := r.Context()
-	o, err := s.statusOverview(r, "")
+	o, err := s.statusOverview(r, c, "")
 	if err != nil {
 		return err
 	}
@@ -305,6 +343,13 @@ func (s *Server) renderStatusWith(w http.ResponseWriter, r *http.Request, c *cal
 	if auth.Can(c.user.Role, auth.StatusAdmin) {
 		if v.Subscribers, err = s.st.ListSubscribers(ctx, store.Page{Limit: 200}); err != nil {
 			return err
+		}
+		for i, sub := range v.Subscribers {
+			if sub.Kind == incident.SubscriberWebhook {
+				// A webhook URL may carry a token in its path (as chat
+				// services' do): shown as the audit log shows it.
+				v.Subscribers[i].Address = incident.RedactURL(sub.Address)
+			}
 		}
 		if v.Outbox, err = s.st.OutboxCounts(ctx); err != nil {
 			return err

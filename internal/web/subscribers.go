@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -76,18 +77,24 @@ func (s *Server) addWebhookForm(w http.ResponseWriter, r *http.Request, c *calle
 	if err != nil {
 		return err
 	}
-	comps := strings.FieldsFunc(fm.Get("components"), func(r rune) bool { return r == ',' || r == ' ' })
-	if strings.TrimSpace(fm.Get("url")) == "" {
-		fm.fail("url", "required")
+	// The fields are named apart from the page settings' "url", which is
+	// on the same page.
+	comps := strings.FieldsFunc(fm.Get("webhook_components"), func(r rune) bool { return r == ',' || r == ' ' })
+	if strings.TrimSpace(fm.Get("webhook_url")) == "" {
+		fm.fail("webhook_url", "required")
 	}
 	if !fm.Invalid() {
-		sub, secret, err := s.st.AddWebhook(r.Context(), c.user.Name, strings.TrimSpace(fm.Get("url")), comps, s.opt.AllowPrivateWebhooks)
+		sub, secret, err := s.st.AddWebhook(r.Context(), c.user.Name, strings.TrimSpace(fm.Get("webhook_url")), comps, s.opt.AllowPrivateWebhooks)
 		if err == nil {
 			return s.renderStatusWith(w, r, c, http.StatusOK, nil, func(v *statusView) { v.NewWebhook = &webhookCreated{Subscriber: sub, Secret: secret} })
 		}
-		if classify(err).code == "conflict" {
-			fm.fail("url", "this webhook is already a subscriber")
-		} else if !fm.takeError(err) {
+		var ve *incident.ValidationError
+		switch {
+		case classify(err).code == "conflict":
+			fm.fail("webhook_url", "this webhook is already a subscriber")
+		case errors.As(err, &ve):
+			fm.fail("webhook_"+strings.SplitN(ve.Field, "[", 2)[0], ve.Reason)
+		default:
 			return err
 		}
 	}
