@@ -3,8 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
-	"slices"
+	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
@@ -30,8 +31,8 @@ const (
 // many maintenances moved. Replicas may all call it: a move happens once.
 func (s *Store) AdvanceMaintenances(ctx context.Context) (int, error) {
 	now := fmtTime(s.now().UTC())
-	rows, err := s.r.QueryContext(ctx, `SELECT id, status FROM status_events WHERE kind = $1 AND published = 1 AND (
-		(status = 'scheduled' AND scheduled_for <= $2) OR (status = 'in_progress' AND scheduled_until <= $2)) ORDER BY id`, EventMaintenance, now)
+	rows, err := s.r.QueryContext(ctx, `SELECT e.id, e.status FROM status_events e WHERE e.kind = $1 AND e.published = 1 AND (
+		(e.status = 'scheduled' AND e.scheduled_for <= $2) OR (e.status = 'in_progress' AND e.scheduled_until <= $2)) ORDER BY e.id`, EventMaintenance, now)
 	if err != nil {
 		return 0, fmt.Errorf("due maintenances: %w", err)
 	}
@@ -53,16 +54,34 @@ func (s *Store) AdvanceMaintenances(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("due maintenances: %w", err)
 	}
 	moved := 0
+	var errs []error
 	for _, d := range list {
+		// One maintenance that cannot move does not hold up the others.
 		ok, err := s.advanceMaintenance(ctx, d.id, d.status)
 		if err != nil {
-			return moved, err
+			errs = append(errs, fmt.Errorf("maintenance %d: %w", d.id, err))
 		}
 		if ok {
 			moved++
 		}
 	}
-	return moved, nil
+	return moved, errors.Join(errs...)
+}
+
+// handledSince reports whether a person published an update on event id at
+// or after the time at: then they are handling the maintenance (they
+// postponed it by publishing "scheduled" again, or moved it themselves), and
+// the schedule leaves it alone.
+func handledSince(ctx context.Context, tx *sql.Tx, id int64, at *time.Time) (bool, error) {
+	if at == nil {
+		return false, nil
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM status_updates WHERE event_id = $1 AND state = $2 AND published_by <> $3 AND published_at >= $4`,
+		id, UpdatePublished, ScheduleActor, fmtTime(*at)).Scan(&n); err != nil {
+		return false, fmt.Errorf("updates of maintenance %d: %w", id, err)
+	}
+	return n > 0, nil
 }
 
 // advanceMaintenance makes one move of maintenance id from status from; ok
@@ -75,11 +94,17 @@ func (s *Store) advanceMaintenance(ctx context.Context, id int64, from string) (
 			return err
 		}
 		now := s.now().UTC()
-		to, body := "in_progress", MaintenanceStartedBody
+		to, body, since := "in_progress", MaintenanceStartedBody, ev.ScheduledFor
 		if from == "in_progress" || ev.ScheduledUntil != nil && !ev.ScheduledUntil.After(now) {
 			// A window that closed before it was seen open (the server was
 			// down through it) completes at once.
 			to, body = "completed", MaintenanceCompletedBody
+			if from == "in_progress" {
+				since = ev.ScheduledUntil
+			}
+		}
+		if handled, err := handledSince(ctx, tx, id, since); err != nil || handled {
+			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE status_events SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4`, to, fmtTime(now), id, from)
 		if err != nil {
@@ -88,22 +113,17 @@ func (s *Store) advanceMaintenance(ctx context.Context, id int64, from string) (
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			return err // moved already: nothing to do
 		}
-		var affected []Affected
-		if to == "completed" {
-			if affected, err = s.restoreOnClose(ctx, tx, id); err != nil {
-				return err
-			}
-		} else {
-			ids, err := s.eventComponentIDs(ctx, tx, id)
-			if err != nil {
-				return err
-			}
-			for _, c := range ids {
-				affected = append(affected, Affected{ComponentID: c, Status: incident.StatusMaintenance})
-			}
+		// The components the maintenance names, less those another open
+		// event holds (an outage stays an outage): under maintenance at the
+		// start, operational at the end.
+		affected, err := s.restoreOnClose(ctx, tx, id)
+		if err != nil {
+			return err
 		}
-		if affected == nil {
-			affected = []Affected{}
+		if to == "in_progress" {
+			for i := range affected {
+				affected[i].Status = incident.StatusMaintenance
+			}
 		}
 		for i, a := range affected {
 			old, err := s.setComponentStatus(ctx, tx, a.ComponentID, a.Status, now)
@@ -146,27 +166,4 @@ func (s *Store) advanceMaintenance(ctx context.Context, id int64, from string) (
 			map[string]any{"event": ev.PublicID, "status": u.Status, "body": u.Body, "affected": u.Affected, "scheduled": true})
 	})
 	return ok, err
-}
-
-// eventComponentIDs lists every component a published update of the event
-// named.
-func (s *Store) eventComponentIDs(ctx context.Context, q queryer, eventID int64) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, `SELECT affected FROM status_updates WHERE event_id = $1 AND state = $2 ORDER BY id`, eventID, UpdatePublished)
-	if err != nil {
-		return nil, fmt.Errorf("event components: %w", err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var as []Affected
-		if err := rows.Scan(jsonCol{&as}); err != nil {
-			return nil, fmt.Errorf("event components: %w", err)
-		}
-		for _, a := range as {
-			if !slices.Contains(ids, a.ComponentID) {
-				ids = append(ids, a.ComponentID)
-			}
-		}
-	}
-	return ids, rows.Err()
 }

@@ -322,10 +322,25 @@ func testStatusHistoryWindow(t *testing.T, e *env) {
 // window that closed unseen completes at once.
 func testStatusMaintenanceSchedule(t *testing.T, e *env) {
 	voice, portal := e.component(t, "Voice API"), e.component(t, "Customer portal")
+	statusOf := func(c store.StatusComponent) incident.ServiceStatus {
+		cs, err := e.s.Components(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range cs {
+			if x.ID == c.ID {
+				return x.Status
+			}
+		}
+		t.Fatalf("component %s gone", c.Name)
+		return ""
+	}
+	// schedule announces a maintenance naming comps, each with the status
+	// it has now (naming a component must not change it before the start).
 	schedule := func(name string, from, until time.Time, comps ...store.StatusComponent) store.StatusEvent {
 		var aff []store.Affected
 		for _, c := range comps {
-			aff = append(aff, store.Affected{ComponentID: c.ID, Status: incident.StatusOperational})
+			aff = append(aff, store.Affected{ComponentID: c.ID, Status: statusOf(c)})
 		}
 		ev, err := e.s.CreateStatusEvent(e.ctx, "carol", store.NewStatusEvent{Kind: store.EventMaintenance, Name: name,
 			ScheduledFor: &from, ScheduledUntil: &until, Update: store.NewStatusUpdate{Status: "scheduled", Body: "Planned work.", Affected: aff}})
@@ -339,19 +354,6 @@ func testStatusMaintenanceSchedule(t *testing.T, e *env) {
 			t.Fatal(err)
 		}
 		return ev
-	}
-	statusOf := func(c store.StatusComponent) incident.ServiceStatus {
-		cs, err := e.s.Components(e.ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, x := range cs {
-			if x.ID == c.ID {
-				return x.Status
-			}
-		}
-		t.Fatalf("component %s gone", c.Name)
-		return ""
 	}
 	advance := func(want int) {
 		t.Helper()
@@ -406,6 +408,62 @@ func testStatusMaintenanceSchedule(t *testing.T, e *env) {
 	}
 	if eventStatus(manual) != "verifying" || statusOf(portal) != incident.StatusMaintenance {
 		t.Errorf("maintenance a person moved to verifying: %s, portal %s; want it left verifying, under maintenance", eventStatus(manual), statusOf(portal))
+	}
+
+	// A component an open public incident holds keeps the incident's
+	// status through a maintenance that names it, and after.
+	outage, err := e.s.CreateStatusEvent(e.ctx, "carol", store.NewStatusEvent{Name: "Voice API down",
+		Update: store.NewStatusUpdate{Status: "investigating", Body: "Down.", Affected: []store.Affected{{ComponentID: voice.ID, Status: incident.StatusMajor}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.ApproveStatusUpdate(e.ctx, "dave", outage.Updates[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.PublishStatusUpdate(e.ctx, "dave", outage.Updates[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	now = e.clk.Now()
+	overlap := schedule("Voice API patching", now.Add(time.Minute), now.Add(time.Hour), voice)
+	e.clk.Advance(2 * time.Minute)
+	advance(1)
+	if eventStatus(overlap) != "in_progress" || statusOf(voice) != incident.StatusMajor {
+		t.Errorf("maintenance over an outage: %s, voice %s; want in_progress, still major_outage", eventStatus(overlap), statusOf(voice))
+	}
+	e.clk.Advance(time.Hour)
+	advance(1)
+	if eventStatus(overlap) != "completed" || statusOf(voice) != incident.StatusMajor {
+		t.Errorf("after it: %s, voice %s; want completed, still major_outage", eventStatus(overlap), statusOf(voice))
+	}
+	resolve, err := e.s.DraftStatusUpdate(e.ctx, "carol", outage.ID, store.NewStatusUpdate{Status: "resolved", Body: "Back."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.ApproveStatusUpdate(e.ctx, "dave", resolve.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.PublishStatusUpdate(e.ctx, "dave", resolve.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	// Postponed: once the window has opened, a person publishes
+	// "scheduled" again; the schedule then leaves the maintenance alone.
+	now = e.clk.Now()
+	late := schedule("Portal move", now.Add(time.Minute), now.Add(3*time.Hour), portal)
+	e.clk.Advance(2 * time.Minute)
+	again, err := e.s.DraftStatusUpdate(e.ctx, "carol", late.ID, store.NewStatusUpdate{Status: "scheduled", Body: "Postponed by a day."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.ApproveStatusUpdate(e.ctx, "dave", again.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.PublishStatusUpdate(e.ctx, "dave", again.ID); err != nil {
+		t.Fatal(err)
+	}
+	advance(0)
+	if eventStatus(late) != "scheduled" {
+		t.Errorf("postponed maintenance: %s, want scheduled", eventStatus(late))
 	}
 
 	// A window that opened and closed while nothing ran completes at once.
