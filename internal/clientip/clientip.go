@@ -34,6 +34,9 @@ func Parse(list string) ([]netip.Prefix, error) {
 			continue
 		}
 		if p, err := netip.ParsePrefix(f); err == nil {
+			if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+				p = netip.PrefixFrom(a.Unmap(), p.Bits()-96) // ::ffff:10.0.0.0/104 is 10.0.0.0/8
+			}
 			out = append(out, p.Masked())
 			continue
 		}
@@ -51,7 +54,9 @@ func Parse(list string) ([]netip.Prefix, error) {
 // X-Forwarded-For from the right (the entries the trusted proxies added)
 // and returns the first address that is not a trusted proxy; anything a
 // client wrote further left is ignored, as it could be forged. With no
-// usable entry, or from any other peer, it is the peer itself.
+// usable entry, or from any other peer, it is the peer itself. List only
+// proxies as trusted: a client inside a trusted range could write the
+// header itself.
 func (res *Resolver) Of(r *http.Request) string {
 	peer := r.RemoteAddr
 	if host, _, err := net.SplitHostPort(peer); err == nil {
@@ -66,15 +71,37 @@ func (res *Resolver) Of(r *http.Request) string {
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
-		h, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil || h.Zone() != "" {
+		hop := strings.TrimSpace(hops[i])
+		if hop == "" {
+			continue // an empty header line or a stray comma
+		}
+		h, ok := hopAddr(hop)
+		if !ok {
 			return peer // a trusted proxy would not write this: do not guess
 		}
 		if !res.trusts(h) {
-			return h.Unmap().String()
+			return h.String()
 		}
 	}
 	return peer
+}
+
+// hopAddr reads one X-Forwarded-For entry: an address, an IPv4 address
+// with a port, or a bracketed IPv6 address with or without a port (some
+// proxies add the client's port).
+func hopAddr(hop string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(hop); err == nil {
+		return a.Unmap(), a.Zone() == ""
+	}
+	if ap, err := netip.ParseAddrPort(hop); err == nil {
+		return ap.Addr().Unmap(), ap.Addr().Zone() == ""
+	}
+	if strings.HasPrefix(hop, "[") && strings.HasSuffix(hop, "]") {
+		if a, err := netip.ParseAddr(hop[1 : len(hop)-1]); err == nil && a.Is6() {
+			return a.Unmap(), a.Zone() == ""
+		}
+	}
+	return netip.Addr{}, false
 }
 
 func (res *Resolver) trusts(a netip.Addr) bool {

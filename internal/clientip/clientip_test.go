@@ -29,6 +29,12 @@ func TestOf(t *testing.T) {
 		{"IPv6 client through loopback", "[::1]:8080", []string{"2001:db8::5"}, "2001:db8::5"},
 		{"IPv4-mapped peer", "[::ffff:10.0.0.1]:80", []string{"198.51.100.1"}, "198.51.100.1"},
 		{"only proxies", "10.1.1.1:80", []string{"10.2.2.2"}, "10.1.1.1"},
+		{"a port on the client entry", "10.1.1.1:80", []string{"198.51.100.1:5555"}, "198.51.100.1"},
+		{"bracketed IPv6 with a port", "10.1.1.1:80", []string{"[2001:db8::5]:443"}, "2001:db8::5"},
+		{"bracketed IPv6", "10.1.1.1:80", []string{"[2001:db8::5]"}, "2001:db8::5"},
+		{"a trailing comma", "10.1.1.1:80", []string{"198.51.100.1,"}, "198.51.100.1"},
+		{"an empty header line", "10.1.1.1:80", []string{"", "198.51.100.1"}, "198.51.100.1"},
+		{"garbage left of the proxy's entry", "10.1.1.1:80", []string{"garbage, 198.51.100.1"}, "198.51.100.1"},
 	} {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.RemoteAddr = tc.peer
@@ -53,8 +59,8 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) = nil error", bad)
 		}
 	}
-	got, err := Parse(" 10.1.2.3/8 ,,2001:db8::1 ")
-	if err != nil || len(got) != 2 || got[0].String() != "10.0.0.0/8" || got[1].String() != "2001:db8::1/128" {
+	got, err := Parse(" 10.1.2.3/8 ,,2001:db8::1, ::ffff:10.0.0.0/104 ")
+	if err != nil || len(got) != 3 || got[0].String() != "10.0.0.0/8" || got[1].String() != "2001:db8::1/128" || got[2].String() != "10.0.0.0/8" {
 		t.Errorf("Parse = %v, %v", got, err)
 	}
 }
