@@ -6,10 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
+
+// reservedNames are actors the server writes as that a user name could
+// spell (others, like "demo:…" and "probe:…", no user name can).
+var reservedNames = []string{"system", ScheduleActor}
 
 var userName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._@-]{0,63}$`)
 
@@ -19,6 +25,11 @@ var userName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._@-]{0,63}$`)
 func (s *Store) CreateUser(ctx context.Context, actor string, u incident.User, passwordHash string) (incident.User, error) {
 	if !userName.MatchString(u.Name) {
 		return u, &incident.ValidationError{Field: "name", Reason: "must be 1-64 letters, digits or . _ @ -, starting with a letter or digit"}
+	}
+	if slices.Contains(reservedNames, strings.ToLower(u.Name)) {
+		// Actors the server itself writes as: a user of that name would
+		// pass for it (as the opener of an incident, say).
+		return u, &incident.ValidationError{Field: "name", Reason: fmt.Sprintf("%q is reserved for the server's own actions", u.Name)}
 	}
 	if err := checkEnumErr("role", u.Role, incident.Roles); err != nil {
 		return u, err

@@ -1722,6 +1722,8 @@ func testUserCreate(t *testing.T, e *env) {
 		{"bad role", incident.User{Name: "eve", Role: "overlord"}},
 		{"no role", incident.User{Name: "eve"}},
 		{"named on a missing incident", incident.User{Name: "eve", Role: incident.RoleViewer, Incidents: []string{"INC-2026-9999"}}},
+		{"reserved name", incident.User{Name: "Schedule", Role: incident.RoleViewer}},
+		{"reserved name system", incident.User{Name: "system", Role: incident.RoleViewer}},
 	}
 	for _, tc := range bad {
 		_, err := e.s.CreateUser(e.ctx, "setup", tc.u, "h")
