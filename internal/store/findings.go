@@ -100,11 +100,26 @@ func orTime(t *time.Time, def time.Time) time.Time {
 
 // ListFindings returns a page of an incident's findings.
 func (s *Store) ListFindings(ctx context.Context, ref string, p Page) ([]incident.Finding, error) {
+	return s.ListFindingsFor(ctx, ref, p, "")
+}
+
+// ListFindingsFor is ListFindings as seen by viewer, who is not named on
+// the incident: a finding that matched a TLP:RED indicator of the incident
+// carries its value, so it is listed only when viewer added that
+// indicator (see ListIndicatorsFor). An empty viewer sees them all.
+func (s *Store) ListFindingsFor(ctx context.Context, ref string, p Page, viewer string) ([]incident.Finding, error) {
 	id, err := s.incidentID(ctx, s.r, ref)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+findingCols+` FROM findings WHERE incident_id = $1 AND id > $2 ORDER BY id LIMIT $3`, id, p.After, p.limit())
+	q, args := `SELECT `+findingCols+` FROM findings WHERE incident_id = $1 AND id > $2`, []any{id, p.After}
+	if viewer != "" {
+		q += ` AND NOT EXISTS (SELECT 1 FROM indicators i WHERE i.incident_id = findings.incident_id AND findings.indicator <> ''
+			AND i.value = findings.indicator AND i.tlp = $3 AND i.created_by <> $4)`
+		args = append(args, incident.TLPRed, viewer)
+	}
+	args = append(args, p.limit())
+	rows, err := s.r.QueryContext(ctx, q+fmt.Sprintf(` ORDER BY id LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list findings of %s: %w", ref, err)
 	}

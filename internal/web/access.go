@@ -17,7 +17,8 @@ import (
 //
 // Everyone else is told the incident does not exist. Within an incident a
 // TLP:RED indicator is likewise listed only for the people named on the
-// incident and whoever added it. These rules live here, and every place
+// incident and whoever added it, and so are the findings that carry its
+// value. These rules live here, and every place
 // that reads an incident by reference or lists incidents or indicators
 // goes through them.
 

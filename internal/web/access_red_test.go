@@ -156,3 +156,29 @@ func TestTLPRedLiveStream(t *testing.T) {
 		}
 	}
 }
+
+// TestTLPRedFindings: a finding that matched a TLP:RED indicator carries
+// its value, so it is listed only where the indicator is.
+func TestTLPRedFindings(t *testing.T) {
+	f := newFixture(t)
+	if rec := f.do("responder", "POST", "/api/v1/incidents/"+f.A.Ref+"/indicators", map[string]any{"indicators": []map[string]any{
+		{"type": "ipv4", "value": "203.0.113.66", "tlp": "red", "note": "from a partner, not to be shared"}}}); rec.Code != http.StatusOK {
+		t.Fatalf("add: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do("responder", "POST", "/api/v1/incidents/"+f.A.Ref+"/findings", map[string]any{"findings": []map[string]any{
+		{"key": "red-1", "rule": "ioc", "title": "Request from a known-bad address", "indicator": "203.0.113.66"},
+		{"key": "plain-1", "rule": "ioc", "title": "Request from a known-bad address", "indicator": "198.51.100.7"}}}); rec.Code != http.StatusOK {
+		t.Fatalf("add findings: %d %s", rec.Code, rec.Body)
+	}
+	for who, sees := range map[string]bool{"responder": true, "guest": true, "commander": false, "viewer": false} {
+		for _, path := range []string{"/api/v1/incidents/" + f.A.Ref + "/findings", "/incidents/" + f.A.Ref + "/findings"} {
+			body := f.do(who, "GET", path, nil).Body.String()
+			if got := strings.Contains(body, "203.0.113.66"); got != sees {
+				t.Errorf("%s GET %s: the finding with the TLP:RED value listed %v, want %v", who, path, got, sees)
+			}
+			if !strings.Contains(body, "198.51.100.7") {
+				t.Errorf("%s GET %s: the other finding is missing", who, path)
+			}
+		}
+	}
+}

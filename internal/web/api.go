@@ -472,12 +472,13 @@ func batchResult[T any](items []T, created []bool) map[string]any {
 	return map[string]any{"created": n, "existing": len(items) - n, "items": out}
 }
 
-func (s *Server) listFindings(w http.ResponseWriter, r *http.Request, _ *caller) error {
+func (s *Server) listFindings(w http.ResponseWriter, r *http.Request, c *caller) error {
 	p, err := page(r)
 	if err != nil {
 		return err
 	}
-	items, err := s.st.ListFindings(r.Context(), r.PathValue("ref"), p)
+	ref := r.PathValue("ref")
+	items, err := s.st.ListFindingsFor(r.Context(), ref, p, c.indicatorViewer(ref))
 	if err != nil {
 		return err
 	}

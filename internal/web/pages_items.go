@@ -251,7 +251,7 @@ func (s *Server) renderFindings(w http.ResponseWriter, r *http.Request, c *calle
 	}
 	v := findingsView{incidentFrame: fr, State: r.URL.Query().Get("state"), Form: fm,
 		CanIndicator: auth.Can(c.user.Role, auth.IndicatorWrite), CanAsset: auth.Can(c.user.Role, auth.AssetWrite)}
-	list, err := s.st.ListFindings(r.Context(), ref, all)
+	list, err := s.st.ListFindingsFor(r.Context(), ref, all, c.indicatorViewer(ref))
 	if err != nil {
 		return err
 	}
@@ -288,7 +288,7 @@ func (s *Server) promoteForm(w http.ResponseWriter, r *http.Request, c *caller) 
 		return err
 	}
 	ref := r.PathValue("ref")
-	list, err := s.st.ListFindings(r.Context(), ref, all)
+	list, err := s.st.ListFindingsFor(r.Context(), ref, all, c.indicatorViewer(ref))
 	if err != nil {
 		return err
 	}
