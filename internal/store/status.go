@@ -764,31 +764,39 @@ func (s *Store) PublishStatusUpdate(ctx context.Context, actor string, updateID 
 		if _, err := tx.ExecContext(ctx, `UPDATE status_events SET status = $1, published = 1, updated_at = $2 WHERE id = $3`, u.Status, fmtTime(now), ev.ID); err != nil {
 			return fmt.Errorf("publish event: %w", err)
 		}
-		if err := s.bumpStatus(ctx, tx); err != nil {
-			return err
-		}
-		n, err := s.noticeFor(ctx, tx, ev, u, now)
+		return s.afterPublish(ctx, tx, ev, u, actor, incident.SourcePerson, now,
+			fmt.Sprintf("Status page update published (%s, %q, drafted by %s, approved by %s): %s", u.Status, ev.Name, u.DraftedBy, u.ApprovedBy, u.Body))
+	})
+	return u, err
+}
+
+// afterPublish does, in the publishing transaction, what follows update u
+// of event ev going public: the page version moves, subscribers are queued
+// a notice, the linked incident's timeline gets text, and the audit chain
+// records it.
+func (s *Store) afterPublish(ctx context.Context, tx *sql.Tx, ev StatusEvent, u StatusUpdate, actor string, source incident.Source, now time.Time, text string) error {
+	if err := s.bumpStatus(ctx, tx); err != nil {
+		return err
+	}
+	n, err := s.noticeFor(ctx, tx, ev, u, now)
+	if err != nil {
+		return err
+	}
+	if err := s.enqueueNotice(ctx, tx, n); err != nil {
+		return fmt.Errorf("queue notices: %w", err)
+	}
+	if ev.IncidentRef != "" {
+		incID, err := s.incidentID(ctx, tx, ev.IncidentRef)
 		if err != nil {
 			return err
 		}
-		if err := s.enqueueNotice(ctx, tx, n); err != nil {
-			return fmt.Errorf("queue notices: %w", err)
+		if _, err := s.appendEvent(ctx, tx, incID, incident.Event{Kind: incident.KindCommunication, Actor: actor, Text: truncate(text, incident.MaxText),
+			Source: source, Visibility: incident.VisibilityPublic, OccurredAt: now}); err != nil {
+			return err
 		}
-		if ev.IncidentRef != "" {
-			incID, err := s.incidentID(ctx, tx, ev.IncidentRef)
-			if err != nil {
-				return err
-			}
-			text := fmt.Sprintf("Status page update published (%s, %q, drafted by %s, approved by %s): %s", u.Status, ev.Name, u.DraftedBy, u.ApprovedBy, u.Body)
-			if _, err := s.appendEvent(ctx, tx, incID, incident.Event{Kind: incident.KindCommunication, Actor: actor, Text: truncate(text, incident.MaxText),
-				Source: incident.SourcePerson, Visibility: incident.VisibilityPublic, OccurredAt: now}); err != nil {
-				return err
-			}
-		}
-		return s.audit(ctx, tx, actor, "status.update.publish", ev.IncidentRef, fmt.Sprintf("status-update/%d", u.ID),
-			map[string]any{"event": ev.PublicID, "status": u.Status, "body": u.Body, "affected": u.Affected})
-	})
-	return u, err
+	}
+	return s.audit(ctx, tx, actor, "status.update.publish", ev.IncidentRef, fmt.Sprintf("status-update/%d", u.ID),
+		map[string]any{"event": ev.PublicID, "status": u.Status, "body": u.Body, "affected": u.Affected})
 }
 
 // restoreOnClose proposes what closing an event with no component changes

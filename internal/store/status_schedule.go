@@ -140,30 +140,12 @@ func (s *Store) advanceMaintenance(ctx context.Context, id int64, from string) (
 			u.PublicID, id, u.State, u.Status, u.Body, jsonText(u.Affected), ScheduleActor, at).Scan(&u.ID); err != nil {
 			return fmt.Errorf("publish scheduled update: %w", err)
 		}
-		if err := s.bumpStatus(ctx, tx); err != nil {
+		if err := s.afterPublish(ctx, tx, ev, u, ScheduleActor, incident.SourceSystem, now,
+			fmt.Sprintf("Status page update published at the scheduled time (%s, %q): %s", to, ev.Name, body)); err != nil {
 			return err
-		}
-		n, err := s.noticeFor(ctx, tx, ev, u, now)
-		if err != nil {
-			return err
-		}
-		if err := s.enqueueNotice(ctx, tx, n); err != nil {
-			return fmt.Errorf("queue notices: %w", err)
-		}
-		if ev.IncidentRef != "" {
-			incID, err := s.incidentID(ctx, tx, ev.IncidentRef)
-			if err != nil {
-				return err
-			}
-			text := fmt.Sprintf("Status page update published at the scheduled time (%s, %q): %s", to, ev.Name, body)
-			if _, err := s.appendEvent(ctx, tx, incID, incident.Event{Kind: incident.KindCommunication, Actor: ScheduleActor, Text: text,
-				Source: incident.SourceSystem, Visibility: incident.VisibilityPublic, OccurredAt: now}); err != nil {
-				return err
-			}
 		}
 		ok = true
-		return s.audit(ctx, tx, ScheduleActor, "status.update.publish", ev.IncidentRef, fmt.Sprintf("status-update/%d", u.ID),
-			map[string]any{"event": ev.PublicID, "status": u.Status, "body": u.Body, "affected": u.Affected, "scheduled": true})
+		return nil
 	})
-	return ok, err
+	return ok && err == nil, err
 }
