@@ -82,19 +82,14 @@ func (c *caller) indicatorViewer(ref string) string {
 // done, by whom and to what is withheld. `firebreak audit verify` checks
 // the chain itself.
 func (s *Server) redactAudit(ctx context.Context, c *caller, entries []incident.AuditEntry) error {
-	hidden := map[string]bool{}
+	memo := map[string]bool{}
 	for i, e := range entries {
 		if e.Incident == "" {
 			continue
 		}
-		h, ok := hidden[e.Incident]
-		if !ok {
-			tlp, openedBy, err := s.st.IncidentAccess(ctx, e.Incident)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-			h = err == nil && !c.maySee(e.Incident, tlp, openedBy)
-			hidden[e.Incident] = h
+		h, err := s.hidden(ctx, c, e.Incident, memo)
+		if err != nil {
+			return err
 		}
 		if h {
 			entries[i] = incident.AuditEntry{Seq: e.Seq, At: e.At, Action: "withheld", Actor: "-", PrevHash: e.PrevHash, Hash: e.Hash}
@@ -115,4 +110,20 @@ func (c *caller) hideRedIndicators(ref string, out []incident.Indicator, created
 		}
 	}
 	return out
+}
+
+// hidden reports whether incident ref exists and c may not see it,
+// remembering the answer per reference in memo (lists name the same
+// incident again and again).
+func (s *Server) hidden(ctx context.Context, c *caller, ref string, memo map[string]bool) (bool, error) {
+	if h, ok := memo[ref]; ok {
+		return h, nil
+	}
+	tlp, openedBy, err := s.st.IncidentAccess(ctx, ref)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	h := err == nil && !c.maySee(ref, tlp, openedBy)
+	memo[ref] = h
+	return h, nil
 }

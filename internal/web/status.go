@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -62,22 +61,16 @@ func (s *Server) statusOverview(r *http.Request, c *caller, ref string) (statusO
 // hideLinks blanks the incident reference of events linked to incidents c
 // may not see.
 func (s *Server) hideLinks(ctx context.Context, c *caller, events []store.StatusEvent) error {
-	seen := map[string]bool{}
+	memo := map[string]bool{}
 	for i, ev := range events {
 		if ev.IncidentRef == "" {
 			continue
 		}
-		ok, known := seen[ev.IncidentRef]
-		if !known {
-			err := s.checkIncident(ctx, c, ev.IncidentRef)
-			var ae *apiError
-			if err != nil && !(errors.As(err, &ae) && ae.status == http.StatusNotFound) {
-				return err
-			}
-			ok = err == nil
-			seen[ev.IncidentRef] = ok
+		h, err := s.hidden(ctx, c, ev.IncidentRef, memo)
+		if err != nil {
+			return err
 		}
-		if !ok {
+		if h {
 			events[i].IncidentRef = ""
 		}
 	}
