@@ -119,7 +119,7 @@ func NewLiteralsFor(patterns [][]byte, sample []byte) (*Literals, error) {
 	for _, i := range short4 {
 		firsts[l.pats[i][0]] = true
 	}
-	if len(firsts) <= 3 {
+	if len(firsts) <= 3 && len(short4) <= maxAnchored {
 		for _, i := range short4 {
 			l.anchor(i)
 		}
