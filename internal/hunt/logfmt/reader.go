@@ -296,7 +296,7 @@ func (r *Reader) readLine() (line []byte, tooLong, ok bool) {
 				r.skipping = false
 				return nil, true, true
 			}
-			if len(trimEOL(line)) > r.opts.MaxLineBytes {
+			if contentLen(line) > r.opts.MaxLineBytes {
 				return nil, true, true
 			}
 			return line, false, true
@@ -311,7 +311,7 @@ func (r *Reader) readLine() (line []byte, tooLong, ok bool) {
 			if r.r < r.w {
 				line = r.buf[r.r:r.w]
 				r.r = r.w
-				if len(trimEOL(line)) > r.opts.MaxLineBytes {
+				if contentLen(line) > r.opts.MaxLineBytes {
 					return nil, true, true
 				}
 				return line, false, true
@@ -325,6 +325,22 @@ func (r *Reader) readLine() (line []byte, tooLong, ok bool) {
 		}
 		r.fill()
 	}
+}
+
+// contentLen is the length of line without its terminator, "\n" or
+// "\r\n" — the measure of MaxLineBytes. (One CR only: a line is judged
+// too long before its end is read once it holds MaxLineBytes+2 bytes, so
+// more CRs cannot count as terminator without making that depend on how
+// the input arrives.)
+func contentLen(line []byte) int {
+	n := len(line)
+	if n > 0 && line[n-1] == '\n' {
+		n--
+	}
+	if n > 0 && line[n-1] == '\r' {
+		n--
+	}
+	return n
 }
 
 // fill reads more input into the buffer, compacting or growing it first
